@@ -1,0 +1,122 @@
+/**
+ * Append throughput of the PostgreSQL event-store adapter (single-event appends to distinct
+ * streams) beside the physical floor of durable writes on the same database: plain one-row
+ * `INSERT` transactions from the same client stack, and from pgbench when it is installed.
+ *
+ *   npm run bench:append [-- --seconds 10 --concurrency 1,16]
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SingleBar, Presets } from 'cli-progress';
+import { Command } from 'commander';
+import pg from 'pg';
+import { openPostgresEventStore } from '../../infrastructure/event-store/postgres/postgres-event-store.ts';
+import { setUpPostgres } from '../../infrastructure/persistence/postgres-setup.ts';
+
+const options = new Command()
+  .option('--seconds <n>', 'measuring time of each run', '10')
+  .option('--concurrency <list>', 'writer counts to measure', '1,16')
+  .option('--admin-url <url>', 'owner connection', process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres')
+  .parse()
+  .opts<{ seconds: string; concurrency: string; adminUrl: string }>();
+const seconds = Number(options.seconds);
+const concurrencies = options.concurrency.split(',').map(Number);
+
+const database = `tc_bench_${randomUUID().slice(0, 8)}`;
+const server = new URL(options.adminUrl);
+const appUrl = `postgres://trading_core_app@${server.host}/${database}`;
+const adminOnDatabase = new URL(options.adminUrl);
+adminOnDatabase.pathname = `/${database}`;
+
+/** Runs `work` from `workers` loops for `seconds`, with a progress bar; returns operations/s. */
+async function measure(label: string, workers: number, work: (worker: number) => Promise<void>): Promise<number> {
+  const bar = new SingleBar({ format: `${label.padEnd(34)} {bar} {value}/{total} s | {ops} ops`, hideCursor: true }, Presets.shades_classic);
+  let operations = 0;
+  const started = Date.now();
+  const deadline = started + seconds * 1000;
+  bar.start(seconds, 0, { ops: 0 });
+  const ticker = setInterval(() => bar.update(Math.min(seconds, Math.floor((Date.now() - started) / 1000)), { ops: operations }), 250);
+  await Promise.all(
+    Array.from({ length: workers }, async (_, worker) => {
+      while (Date.now() < deadline) {
+        await work(worker);
+        operations += 1;
+      }
+    }),
+  );
+  const elapsed = (Date.now() - started) / 1000;
+  clearInterval(ticker);
+  bar.update(seconds, { ops: operations });
+  bar.stop();
+  return operations / elapsed;
+}
+
+function pgbenchRate(workers: number): number | undefined {
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'tc-pgbench-'));
+    const script = join(dir, 'insert.sql');
+    writeFileSync(script, "INSERT INTO plain_inserts (id, payload) VALUES (gen_random_uuid(), '{\"amountCents\": 1250}');\n");
+    process.stderr.write(`pgbench, ${workers} client(s), ${seconds} s …\n`);
+    const output = execFileSync(
+      'pgbench',
+      ['-n', '-f', script, '-c', String(workers), '-j', String(Math.min(workers, 2)), '-T', String(seconds), adminOnDatabase.toString()],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    const match = /tps = ([\d.]+)/.exec(output);
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+await setUpPostgres(options.adminUrl, appUrl);
+const admin = new pg.Client({ connectionString: adminOnDatabase.toString() });
+await admin.connect();
+await admin.query('CREATE TABLE plain_inserts (id uuid PRIMARY KEY, payload jsonb NOT NULL)');
+await admin.query('GRANT SELECT, INSERT ON plain_inserts TO trading_core_app');
+const settings = await admin.query(`SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'wal_sync_method', 'commit_delay')`);
+
+const rows: Array<{ writers: number; appends: number; inserts: number; pgbench?: number }> = [];
+try {
+  for (const writers of concurrencies) {
+    const store = await openPostgresEventStore({ connectionString: appUrl, poolSize: writers });
+    const appends = await measure(`event store append, ${writers} writer(s)`, writers, async () => {
+      await store.append(`bench-${randomUUID()}`, [{ id: randomUUID(), type: 'Deposited', data: { amountCents: 1250 }, metadata: { correlationId: randomUUID(), causationId: randomUUID(), principal: 'system:bench' } }], 'no_stream');
+    });
+    await store.close();
+
+    const clients = await Promise.all(
+      Array.from({ length: writers }, async () => {
+        const client = new pg.Client({ connectionString: appUrl });
+        await client.connect();
+        return client;
+      }),
+    );
+    const inserts = await measure(`plain INSERT … COMMIT, ${writers} writer(s)`, writers, async (worker) => {
+      await clients[worker]!.query('INSERT INTO plain_inserts (id, payload) VALUES ($1, $2)', [randomUUID(), { amountCents: 1250 }]);
+    });
+    await Promise.all(clients.map((client) => client.end()));
+    rows.push({ writers, appends, inserts, pgbench: pgbenchRate(writers) });
+  }
+} finally {
+  await admin.end();
+  const cleanup = new pg.Client({ connectionString: options.adminUrl });
+  await cleanup.connect();
+  await cleanup.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await cleanup.end();
+}
+
+const fixed = (value: number | undefined): string => (value === undefined ? 'n/a' : value.toFixed(0));
+console.log(`\nPostgreSQL append throughput (${seconds} s per run; ${settings.rows.map((row) => `${row.name}=${row.setting}`).join(', ')})`);
+console.log('| writers | appends/s | plain INSERT/s (node-postgres) | ratio | pgbench INSERT tps | ratio to pgbench | goal ≥ 0.5 |');
+console.log('|---:|---:|---:|---:|---:|---:|:---:|');
+for (const row of rows) {
+  const ratio = row.appends / row.inserts;
+  const ratioPgbench = row.pgbench ? row.appends / row.pgbench : undefined;
+  console.log(
+    `| ${row.writers} | ${fixed(row.appends)} | ${fixed(row.inserts)} | ${ratio.toFixed(2)} | ${fixed(row.pgbench)} | ${ratioPgbench?.toFixed(2) ?? 'n/a'} | ${ratio >= 0.5 ? 'met' : 'missed'} |`,
+  );
+}
