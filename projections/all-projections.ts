@@ -1,0 +1,15 @@
+import { accountActivitiesProjection } from './account-activities/account-activities-projection.ts';
+import { accountsProjection } from './accounts/accounts-projection.ts';
+import { externalOrderIndexProjection } from './external-order-index/external-order-index-projection.ts';
+import { ordersProjection } from './orders/orders-projection.ts';
+import { positionsProjection } from './positions/positions-projection.ts';
+import type { RowProjection } from './row-projection.ts';
+
+/** Every read model the projector keeps, in the order it applies them. */
+export const ALL_PROJECTIONS: readonly RowProjection[] = [
+  ordersProjection,
+  accountsProjection,
+  positionsProjection,
+  accountActivitiesProjection,
+  externalOrderIndexProjection,
+] as unknown as readonly RowProjection[];
