@@ -1,0 +1,100 @@
+import WebSocket from 'ws';
+import { feedReport, type FeedReport } from './wire/feed-report.ts';
+
+export type { FeedReport };
+
+export interface ExecutionFeedClientOptions {
+  /** ws:// URL of the feed (`/v1/executions`). */
+  readonly url: string;
+  /** The last sequence number already applied (from the worker's checkpoint). */
+  readonly after: number;
+  /** Applies one report; awaited before the next, in sequence order. */
+  readonly apply: (report: FeedReport) => Promise<void>;
+  readonly onError?: (error: unknown) => void;
+  /** How long a gap may stay open before reconnecting from the last applied report. */
+  readonly gapTimeoutMs?: number;
+}
+
+/**
+ * The execution-feed client: applies reports strictly in sequence order, drops what it already
+ * applied (duplicates), holds back what arrives early (reordering), and after any disconnect or
+ * a gap that does not close, reconnects asking for everything after the last report it applied.
+ */
+export class ExecutionFeedClient {
+  private applied: number;
+  private readonly early = new Map<number, FeedReport>();
+  private socket: WebSocket | undefined;
+  private stopped = false;
+  private chain: Promise<void> = Promise.resolve();
+  private gapTimer: NodeJS.Timeout | undefined;
+  private reconnects = 0;
+
+  constructor(private readonly options: ExecutionFeedClientOptions) {
+    this.applied = options.after;
+  }
+
+  get lastApplied(): number {
+    return this.applied;
+  }
+
+  start(): void {
+    this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.gapTimer);
+    this.socket?.terminate();
+    await this.chain.catch(() => undefined);
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const socket = new WebSocket(`${this.options.url}?since=${this.applied}`);
+    this.socket = socket;
+    socket.on('open', () => {
+      this.reconnects = 0;
+    });
+    socket.on('message', (data) => {
+      let parsed: FeedReport;
+      try {
+        parsed = feedReport.parse(JSON.parse(data.toString()));
+      } catch (error) {
+        this.options.onError?.(error);
+        return;
+      }
+      this.chain = this.chain.then(() => this.receive(parsed)).catch((error: unknown) => {
+        // Applying failed: start again from the last applied report.
+        this.options.onError?.(error);
+        this.socket?.terminate();
+      });
+    });
+    const retry = (): void => {
+      if (this.stopped || this.socket !== socket) return;
+      this.socket = undefined;
+      this.early.clear();
+      const delay = Math.random() * Math.min(5_000, 100 * 2 ** this.reconnects++);
+      setTimeout(() => void this.chain.finally(() => this.connect()), delay).unref();
+    };
+    socket.on('close', retry);
+    socket.on('error', (error) => {
+      this.options.onError?.(error);
+      socket.terminate();
+    });
+  }
+
+  private async receive(incoming: FeedReport): Promise<void> {
+    if (incoming.seq <= this.applied) return;
+    this.early.set(incoming.seq, incoming);
+    for (let next = this.early.get(this.applied + 1); next; next = this.early.get(this.applied + 1)) {
+      await this.options.apply(next);
+      this.early.delete(next.seq);
+      this.applied = next.seq;
+    }
+    clearTimeout(this.gapTimer);
+    if (this.early.size > 0) {
+      this.gapTimer = setTimeout(() => this.socket?.terminate(), this.options.gapTimeoutMs ?? 1_000);
+      this.gapTimer.unref();
+    }
+  }
+}
