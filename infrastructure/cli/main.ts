@@ -1,0 +1,248 @@
+#!/usr/bin/env node
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Presets, SingleBar } from 'cli-progress';
+import { Argument, Command, Option } from 'commander';
+import type { EventStore } from '../../application/event-store/event-store.ts';
+import { ALL_PROJECTIONS } from '../../projections/all-projections.ts';
+import { ConfigError, loadConfig, type Config } from '../config/config.ts';
+import { compose, type Composition } from '../composition/container.ts';
+import { TOKENS } from '../composition/tokens.ts';
+import type { Role } from '../http/authentication.ts';
+import { buildApiServer } from '../http/api-server.ts';
+import type { ReadinessCheck } from '../http/routes/operations-routes.ts';
+import { signToken } from '../http/tokens.ts';
+import { PostgresSqlClient } from '../persistence/postgres-client.ts';
+import { setUpPostgres } from '../persistence/postgres-setup.ts';
+import { closeDraining, startApi } from '../processes/api-process.ts';
+import { exitGracefullyOnSignals } from '../processes/graceful-shutdown.ts';
+import { startProjector } from '../processes/projector-process.ts';
+import { spawnExchangeSimulator, startExchangeSimulator } from '../processes/exchange-sim-process.ts';
+import { startWorker } from '../processes/worker-process.ts';
+import { startIngestor } from '../processes/ingestor-process.ts';
+import { KafkaTickLog } from '../market-data/kafka-tick-log.ts';
+import { RedisLatestQuotes } from '../market-data/redis-latest-quotes.ts';
+import { InProcessTickLog } from '../market-data/in-process-market-data.ts';
+import type { LatestQuotes } from '../../application/market/market-data.ts';
+import { Redis } from 'ioredis';
+import { createLogger } from '../logging/logger.ts';
+import { createMetricsRegistry } from '../observability/metrics.ts';
+import { rebuildProjection } from '../projections/rebuild-projection.ts';
+
+/** Exit status for a configuration error (sysexits EX_CONFIG). */
+const EXIT_CONFIG = 78;
+type Defaults = Partial<Record<keyof Config, string>>;
+
+function configOrExit(defaults: Defaults = {}): Config {
+  try {
+    return loadConfig(process.env, defaults);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`trading-core: ${error.message}\n`);
+      process.exit(EXIT_CONFIG);
+    }
+    throw error;
+  }
+}
+
+function requireSecret(config: Config): string {
+  if (config.JWT_SECRET) return config.JWT_SECRET;
+  process.stderr.write('trading-core: configuration error: JWT_SECRET is required\n');
+  process.exit(EXIT_CONFIG);
+}
+
+async function runApi(): Promise<void> {
+  const config = configOrExit();
+  const jwtSecret = requireSecret(config);
+  const composition = await compose(config, 'api');
+  const api = await startApi(composition, { jwtSecret });
+  exitGracefullyOnSignals(composition.logger, config.SHUTDOWN_GRACE_MS, async () => {
+    await api.stop();
+    await composition.close();
+  });
+}
+
+/** A process without the API (projector, worker): its work plus /healthz, /readyz, /metrics on METRICS_PORT. */
+async function runBackground(name: string, start: (composition: Composition) => Promise<{ stop(): Promise<void> }>): Promise<void> {
+  const config = configOrExit();
+  const composition = await compose(config, name);
+  const running = await start(composition);
+  const { container, logger } = composition;
+  const operations = await buildApiServer({ logger, metrics: container.resolve(TOKENS.Metrics), readiness: container.resolve<ReadinessCheck[]>(TOKENS.ReadinessChecks) });
+  await operations.listen({ host: config.HOST, port: config.METRICS_PORT });
+  exitGracefullyOnSignals(logger, config.SHUTDOWN_GRACE_MS, async () => {
+    await closeDraining(operations);
+    await running.stop();
+    await composition.close();
+  });
+}
+
+async function runExchangeSimulator(): Promise<void> {
+  const config = configOrExit();
+  const logger = createLogger({ level: config.LOG_LEVEL, process: 'exchange-sim' });
+  const simulator = await startExchangeSimulator(config, logger, createMetricsRegistry('exchange-sim'));
+  exitGracefullyOnSignals(logger, config.SHUTDOWN_GRACE_MS, () => simulator.close());
+}
+
+async function runIngestor(): Promise<void> {
+  const config = configOrExit();
+  const logger = createLogger({ level: config.LOG_LEVEL, process: 'ingestor' });
+  const metrics = createMetricsRegistry('ingestor');
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
+  redis.on('error', (error) => logger.warn({ err: error }, 'redis connection problem'));
+  const tickLog = await KafkaTickLog.connect(config.KAFKA_BROKERS.split(','));
+  const ingestor = await startIngestor(config, tickLog, new RedisLatestQuotes(redis, config.REDIS_KEY_PREFIX), logger, metrics);
+  const operations = await buildApiServer({ logger, metrics, readiness: [{ name: 'redis', check: async () => (await redis.ping()) === 'PONG' }] });
+  await operations.listen({ host: config.HOST, port: config.METRICS_PORT });
+  exitGracefullyOnSignals(logger, config.SHUTDOWN_GRACE_MS, async () => {
+    await closeDraining(operations);
+    await ingestor.stop();
+    await tickLog.close();
+    await redis.quit();
+  });
+}
+
+async function runEmbedded(): Promise<void> {
+  const config = configOrExit({ EVENT_STORE: 'pglite', PAPER_FUNDING: 'true', RATE_LIMIT_STORE: 'memory', MARKET_DATA_STORE: 'memory' });
+  const jwtSecret = config.JWT_SECRET ?? randomBytes(32).toString('base64url');
+  const composition = await compose(config, 'embedded');
+  const exchange = await spawnExchangeSimulator(config, composition.logger);
+  const ingestor = await startIngestor(
+    config,
+    new InProcessTickLog(),
+    composition.container.resolve<LatestQuotes>(TOKENS.LatestQuotes),
+    composition.logger,
+    composition.container.resolve(TOKENS.Metrics),
+  );
+  const projector = await startProjector(composition);
+  const worker = await startWorker(composition);
+  const api = await startApi(composition, { jwtSecret, progress: projector });
+  exitGracefullyOnSignals(composition.logger, config.SHUTDOWN_GRACE_MS, async () => {
+    const steps: Array<[string, () => Promise<void>]> = [
+      ['api', () => api.stop()],
+      ['worker', () => worker.stop()],
+      ['projector', () => projector.stop()],
+      ['ingestor', () => ingestor.stop()],
+      ['exchange simulator', () => exchange.stop()],
+      ['stores', () => composition.close()],
+    ];
+    for (const [name, stop] of steps) {
+      await stop();
+      composition.logger.info({ component: name }, 'stopped');
+    }
+  });
+  const accountId = randomUUID();
+  const token = signToken(jwtSecret, { accountId, role: 'trader', ttlSeconds: 7 * 24 * 3600 });
+  process.stdout.write(
+    [
+      '',
+      'trading-core is running in embedded mode (PGlite, in-process; no servers needed).',
+      `  API          ${api.url}`,
+      `  API docs     ${api.url}/docs`,
+      `  health       ${api.url}/healthz   ready ${api.url}/readyz   metrics ${api.url}/metrics`,
+      `  event store  ${config.PGLITE_DATA_DIR ? `PGlite in ${config.PGLITE_DATA_DIR}` : 'PGlite in memory (set PGLITE_DATA_DIR to keep it)'}`,
+      `  exchange     simulated, child process on ${config.EXCHANGE_URL} (orders fill against its random-walk market)`,
+      `  demo account ${accountId} (paper funding on)`,
+      '',
+      'Try it (README.md has more):',
+      `  export TOKEN=${token}`,
+      `  curl -s -X POST ${api.url}/v1/account/deposits -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"amountCents":1000000,"idempotencyKey":"first"}'`,
+      'Stop with Ctrl-C.',
+      '',
+    ].join('\n'),
+  );
+}
+
+async function runRebuild(name: string, options: { keep?: boolean }): Promise<void> {
+  const config = configOrExit();
+  const projections = name === 'all' ? ALL_PROJECTIONS : ALL_PROJECTIONS.filter((projection) => projection.name === name);
+  if (projections.length === 0) {
+    process.stderr.write(`trading-core: no projection "${name}"; choose one of ${ALL_PROJECTIONS.map((p) => p.name).join(', ')} or all\n`);
+    process.exit(2);
+  }
+  if (config.EVENT_STORE === 'pglite') {
+    process.stderr.write('trading-core: rebuild runs against PostgreSQL read models (EVENT_STORE=postgres or eventstoredb)\n');
+    process.exit(2);
+  }
+  const composition = await compose(config, 'rebuild');
+  const app = new URL(config.DATABASE_URL);
+  const owner = new URL(config.DATABASE_ADMIN_URL);
+  owner.pathname = app.pathname;
+  const db = PostgresSqlClient.connect(owner.toString(), { max: 2, applicationName: 'trading-core-rebuild' });
+  try {
+    for (const projection of projections) {
+      const bar = new SingleBar({ format: `rebuild ${projection.name.padEnd(22)} {bar} {value} events | position {position}`, hideCursor: true }, Presets.shades_classic);
+      bar.start(0, 0, { position: '-' });
+      const result = await rebuildProjection({
+        store: composition.container.resolve<EventStore>(TOKENS.EventStore),
+        db,
+        projection,
+        swap: !options.keep,
+        grantTo: decodeURIComponent(app.username),
+        onProgress: (events, position) => {
+          bar.setTotal(events);
+          bar.update(events, { position: position.toString() });
+        },
+      });
+      bar.stop();
+      process.stdout.write(`${projection.name}: ${result.events} events replayed into ${result.table} up to position ${result.position}${options.keep ? ' (kept beside the live table)' : ', swapped in'}\n`);
+    }
+  } finally {
+    await db.close();
+    await composition.close();
+  }
+}
+
+const program = new Command()
+  .name('trading-core')
+  .description('The trading core: one binary, one sub-command per process (see README.md).')
+  .showHelpAfterError();
+
+program.command('embedded').description('everything in one process on PGlite, paper funding on (what `npm start` runs)').action(runEmbedded);
+program.command('api').description('the HTTP API (commands, queries, operations); needs JWT_SECRET').action(runApi);
+program
+  .command('projector')
+  .description('folds the event log into the PostgreSQL read models; /metrics on METRICS_PORT')
+  .action(() => runBackground('projector', startProjector));
+program.command('ingestor').description('the tick feed into Kafka (market.ticks, market.last) and the latest quotes into Redis').action(runIngestor);
+program
+  .command('worker')
+  .description('routes orders to the exchange, applies its execution feed, reconciles stuck orders')
+  .action(() => runBackground('worker', startWorker));
+program.command('exchange-sim').description('the simulated exchange: order API, execution and tick feeds, faults (EXCHANGE_PORT)').action(runExchangeSimulator);
+
+program
+  .command('migrate')
+  .description('create the PostgreSQL database, its application role and schema (as DATABASE_ADMIN_URL)')
+  .addOption(new Option('--quiet', 'print nothing on success'))
+  .action(async (options: { quiet?: boolean }) => {
+    const config = configOrExit();
+    const result = await setUpPostgres(config.DATABASE_ADMIN_URL, config.DATABASE_URL, config.DATABASE_APP_PASSWORD);
+    if (!options.quiet) {
+      const applied = result.applied.length ? `applied migrations ${result.applied.join(', ')}` : 'schema already up to date';
+      process.stdout.write(`database ${result.database} ready for role ${result.appRole}: ${applied}\n`);
+    }
+  });
+
+program
+  .command('rebuild')
+  .description('rebuild a read model from position 0 into a fresh table and swap it in while queries keep answering')
+  .addArgument(new Argument('<projection>', 'the read model').choices([...ALL_PROJECTIONS.map((p) => p.name), 'all']))
+  .option('--keep', 'leave the rebuilt table beside the live one instead of swapping')
+  .action(runRebuild);
+
+program
+  .command('token')
+  .description('mint a bearer token signed with JWT_SECRET (development and operations)')
+  .option('--account <uuid>', 'the account (sub claim); a new one when omitted')
+  .addOption(new Option('--role <role>', 'role claim').choices(['trader', 'auditor', 'admin']).default('trader'))
+  .option('--ttl <seconds>', 'lifetime in seconds', '3600')
+  .action((options: { account?: string; role: Role; ttl: string }) => {
+    const config = configOrExit();
+    const token = signToken(requireSecret(config), { accountId: options.account ?? randomUUID(), role: options.role, ttlSeconds: Number(options.ttl) });
+    process.stdout.write(`${token}\n`);
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`trading-core: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,120 @@
+import 'reflect-metadata';
+import type { Registry } from 'prom-client';
+import { container as rootContainer, instanceCachingFactory, type DependencyContainer } from 'tsyringe';
+import { moveFunds } from '../../application/accounts/move-funds.ts';
+import type { EventStore } from '../../application/event-store/event-store.ts';
+import { cancelOrder } from '../../application/orders/cancel-order.ts';
+import { placeOrder } from '../../application/orders/place-order.ts';
+import type { ProjectionProgress, ReadModelQueries } from '../../application/read-models/queries.ts';
+import { systemClock, type Clock } from '../../application/shared/command-context.ts';
+import { CommandHandler } from '../../application/shared/command-handler.ts';
+import { ALL_PROJECTIONS } from '../../projections/all-projections.ts';
+import type { Config } from '../config/config.ts';
+import type { ReadinessCheck } from '../http/routes/operations-routes.ts';
+import type { TradingDependencies } from '../http/routes/trading-dependencies.ts';
+import { createLogger, type Logger } from '../logging/logger.ts';
+import { ReferenceMarket, referenceUniverse } from '../market/reference-universe.ts';
+import { InstrumentedEventStore } from '../observability/instrumented-event-store.ts';
+import { createMetricsRegistry } from '../observability/metrics.ts';
+import type { SqlClient } from '../persistence/sql-client.ts';
+import { SqlProjectionProgress } from '../projections/projection-progress.ts';
+import { SqlReadModelQueries } from '../read-models/sql-read-model-queries.ts';
+import { SqlExchangeStatus } from '../exchange/sql-exchange-status.ts';
+import { openStores } from './open-event-store.ts';
+import { Redis } from 'ioredis';
+import type { LatestQuotes } from '../../application/market/market-data.ts';
+import { FallbackQuoteSource } from '../market-data/fallback-quote-source.ts';
+import { InProcessLatestQuotes } from '../market-data/in-process-market-data.ts';
+import { RedisLatestQuotes } from '../market-data/redis-latest-quotes.ts';
+import { TOKENS } from './tokens.ts';
+
+/** A process's wired dependencies and the order to release them in. */
+export interface Composition {
+  readonly container: DependencyContainer;
+  readonly logger: Logger;
+  /** Registers something to release at shutdown (released newest first). */
+  onClose(close: () => Promise<void>): void;
+  /** Releases every resource the composition opened, newest first. */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: the only place that knows which adapter stands behind each port.
+ * Resources that open asynchronously are opened here and registered as values; everything
+ * else is registered as a caching factory (esbuild emits no decorator metadata, so nothing is
+ * resolved by reflection).
+ */
+export async function compose(config: Config, processName: string): Promise<Composition> {
+  const container = rootContainer.createChildContainer();
+  const logger = createLogger({ level: config.LOG_LEVEL, process: processName });
+  const metrics = createMetricsRegistry(processName);
+  const closers: Array<() => Promise<void>> = [];
+
+  container.register<Config>(TOKENS.Config, { useValue: config });
+  container.register<Logger>(TOKENS.Logger, { useValue: logger });
+  container.register<Registry>(TOKENS.Metrics, { useValue: metrics });
+  container.register<Clock>(TOKENS.Clock, { useValue: systemClock });
+
+  const stores = await openStores(config, logger);
+  closers.push(() => stores.close());
+  container.register<EventStore>(TOKENS.EventStore, { useValue: new InstrumentedEventStore(stores.eventStore, metrics) });
+  container.register<SqlClient>(TOKENS.ReadModelDb, { useValue: stores.readModels });
+
+  const singleton = <T>(token: symbol, build: (c: DependencyContainer) => T): void => {
+    container.register<T>(token, { useFactory: instanceCachingFactory<T>(build) });
+  };
+  // Crash drills (CRASH_AT): the process dies with SIGKILL right after the named workflow step.
+  const crashPoints = new Set((config.CRASH_AT ?? '').split(',').filter(Boolean));
+  container.register<(step: string) => void>(TOKENS.OnStep, {
+    useValue: (step) => {
+      if (!crashPoints.has(step)) return;
+      logger.warn({ step }, 'crash drill: killing this process');
+      process.kill(process.pid, 'SIGKILL');
+    },
+  });
+  singleton(TOKENS.CommandHandler, (c) => new CommandHandler(c.resolve(TOKENS.EventStore)));
+  singleton(TOKENS.Market, () => new ReferenceMarket(referenceUniverse({ seed: config.UNIVERSE_SEED, generated: config.UNIVERSE_SIZE })));
+  singleton<Redis>(TOKENS.Redis, () => {
+    const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
+    redis.on('error', (error) => logger.warn({ err: error }, 'redis connection problem'));
+    closers.push(async () => {
+      await redis.quit().catch(() => undefined);
+    });
+    return redis;
+  });
+  singleton<LatestQuotes>(TOKENS.LatestQuotes, (c) => (config.MARKET_DATA_STORE === 'redis' ? new RedisLatestQuotes(c.resolve(TOKENS.Redis), config.REDIS_KEY_PREFIX) : new InProcessLatestQuotes()));
+  singleton<SqlExchangeStatus>(TOKENS.ExchangeStatus, (c) => new SqlExchangeStatus(c.resolve(TOKENS.ReadModelDb)));
+  singleton<ReadModelQueries>(TOKENS.ReadModelQueries, (c) => new SqlReadModelQueries(c.resolve(TOKENS.ReadModelDb)));
+  singleton<ProjectionProgress>(TOKENS.ProjectionProgress, (c) => new SqlProjectionProgress(c.resolve(TOKENS.ReadModelDb), ALL_PROJECTIONS.map((p) => p.name)));
+  singleton<TradingDependencies>(TOKENS.TradingDependencies, (c) => {
+    const commands = c.resolve<CommandHandler>(TOKENS.CommandHandler);
+    const market = c.resolve<ReferenceMarket>(TOKENS.Market);
+    // Live quotes from the ingestor; a symbol not quoted yet falls back to its reference quote.
+    const quotes = new FallbackQuoteSource(c.resolve<LatestQuotes>(TOKENS.LatestQuotes), market);
+    return {
+      moveFunds: moveFunds({ commands }),
+      placeOrder: placeOrder({ commands, catalog: market, quotes, marketCollarBasisPoints: config.MARKET_COLLAR_BPS, exchange: c.resolve(TOKENS.ExchangeStatus), onStep: c.resolve(TOKENS.OnStep) }),
+      cancelOrder: cancelOrder({ commands, onStep: c.resolve(TOKENS.OnStep) }),
+      queries: c.resolve(TOKENS.ReadModelQueries),
+      catalog: market,
+      quotes,
+      clock: c.resolve(TOKENS.Clock),
+      paperFunding: config.PAPER_FUNDING,
+    };
+  });
+  singleton<ReadinessCheck[]>(TOKENS.ReadinessChecks, (c) => [
+    { name: 'event_store', check: () => c.resolve<EventStore>(TOKENS.EventStore).ping() },
+    { name: 'read_models', check: () => c.resolve<SqlClient>(TOKENS.ReadModelDb).query('SELECT 1').then(() => true) },
+  ]);
+
+  return {
+    container,
+    logger,
+    onClose: (close) => closers.push(close),
+    async close() {
+      for (const close of closers.reverse()) {
+        await close().catch((error: unknown) => logger.error({ err: error }, 'closing a resource failed'));
+      }
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65_535);
+const postgresUrl = z
+  .string()
+  .refine((value) => /^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(value), 'must be a postgres:// URL naming a database');
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * Every setting a process reads from its environment. Each process validates the part it
+ * needs at start-up and stops with one line naming the variable when it is missing or wrong.
+ */
+const environmentSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    API_PORT: port.default(3000),
+    STREAM_PORT: port.default(3001),
+    EVENT_STORE: z.enum(['pglite', 'postgres', 'eventstoredb']).default('postgres'),
+    DATABASE_URL: postgresUrl.default('postgres://trading_core_app@127.0.0.1:5432/trading_core'),
+    DATABASE_ADMIN_URL: postgresUrl.default('postgres://postgres@127.0.0.1:5432/postgres'),
+    DATABASE_APP_PASSWORD: z.string().min(1).optional(),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    EVENTSTORE_URL: z
+      .string()
+      .refine((value) => /^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover):\/\//.test(value), 'must be an esdb:// connection string')
+      .optional(),
+    PGLITE_DATA_DIR: z.string().min(1).optional(),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+    KAFKA_BROKERS: z
+      .string()
+      .regex(/^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$/, 'must be host:port[,host:port...]')
+      .default('127.0.0.1:9092'),
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    PAPER_FUNDING: z.stringbool({ truthy: ['true', '1', 'yes'], falsy: ['false', '0', 'no'] }).default(false),
+    RATE_LIMIT_MAX: z.coerce.number().int().min(1).max(1_000_000).default(100),
+    RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(10).max(3_600_000).default(1_000),
+    RATE_LIMIT_STORE: z.enum(['memory', 'redis']).default('redis'),
+    /** Where the latest quotes live: Redis (shared by every process) or this process (embedded). */
+    MARKET_DATA_STORE: z.enum(['memory', 'redis']).default('redis'),
+    REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/, 'letters, digits and :_- only').default('trading-core:'),
+    MARKET_COLLAR_BPS: z.coerce.number().int().min(0).max(5_000).default(500),
+    UNIVERSE_SEED: z.coerce.number().int().default(42),
+    UNIVERSE_SIZE: z.coerce.number().int().min(0).max(100_000).default(5_000),
+    METRICS_PORT: port.default(3002),
+    EXCHANGE_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3100'),
+    EXCHANGE_PORT: port.default(3100),
+    EXCHANGE_SEED: z.coerce.number().int().default(7),
+    EXCHANGE_TICKS_PER_SECOND: z.coerce.number().min(0).max(200_000).default(1_000),
+    EXCHANGE_DAY_LENGTH_MS: z.coerce.number().int().min(1).optional(),
+    EXCHANGE_FAULTS: z.string().optional(),
+    RECONCILE_EVERY_MS: z.coerce.number().int().min(50).max(600_000).default(2_000),
+    RECONCILE_AFTER_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
+    /** Crash drills only: workflow steps after which this process kills itself (comma-separated). */
+    CRASH_AT: z.string().optional(),
+    EXCHANGE_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(2_000),
+    SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  })
+  .superRefine((env, context) => {
+    if (env.EVENT_STORE === 'eventstoredb' && !env.EVENTSTORE_URL) {
+      context.addIssue({ code: 'custom', path: ['EVENTSTORE_URL'], message: 'is required when EVENT_STORE=eventstoredb' });
+    }
+  });
+
+export type Config = z.infer<typeof environmentSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, problem: string) {
+    super(`configuration error: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the configuration; throws a `ConfigError` naming the first bad variable. */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env, defaults: Partial<Record<keyof Config, string>> = {}): Config {
+  const input: Record<string, string | undefined> = { ...defaults };
+  for (const [key, value] of Object.entries(environment)) {
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const parsed = environmentSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const variable = String(issue.path[0] ?? 'environment');
+  const given = input[variable];
+  if (given === undefined) throw new ConfigError(variable, issue.code === 'custom' ? issue.message : 'is required');
+  const secret = /SECRET|PASSWORD|URL/.test(variable);
+  throw new ConfigError(variable, `is invalid: ${issue.message}${secret ? '' : ` (got "${given}")`}`);
+}

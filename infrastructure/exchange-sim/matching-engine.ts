@@ -1,0 +1,156 @@
+import type { SimulatedMarket, SimulatedQuote } from './simulated-market.ts';
+
+export type ExchangeSide = 'buy' | 'sell';
+export type ExchangeOrderStatus = 'accepted' | 'partially_filled' | 'filled' | 'canceled' | 'expired' | 'rejected';
+
+export interface ExchangeOrderRequest {
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  readonly side: ExchangeSide;
+  readonly type: 'market' | 'limit';
+  readonly qty: number;
+  readonly limitPriceCents?: number | null;
+  /** A market buy is never filled above (a market sell never below) this price. */
+  readonly protectionPriceCents?: number | null;
+  readonly timeInForce: 'day' | 'gtc' | 'ioc' | 'fok';
+}
+
+export interface ExchangeOrder extends ExchangeOrderRequest {
+  readonly externalOrderId: string;
+  status: ExchangeOrderStatus;
+  filledQty: number;
+  readonly executions: Execution[];
+  rejectReason?: string;
+}
+
+export interface Execution {
+  readonly executionId: string;
+  readonly externalOrderId: string;
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  readonly side: ExchangeSide;
+  readonly qty: number;
+  readonly priceCents: number;
+  readonly leavesQty: number;
+}
+
+/** What the exchange reports on its execution feed. */
+export type FeedReport =
+  | ({ readonly type: 'execution' } & Execution)
+  | { readonly type: 'order_status'; readonly externalOrderId: string; readonly clientOrderId: string; readonly status: 'canceled' | 'expired' | 'rejected'; readonly reason?: string };
+
+const OPEN: readonly ExchangeOrderStatus[] = ['accepted', 'partially_filled'];
+
+/**
+ * The simulated exchange's book: market orders fill at the touch up to the displayed size,
+ * limit orders rest until the quote crosses them, and the remainder of an order fills on later
+ * quotes; `ioc` cancels what does not fill at once, `fok` fills all at once or nothing, `day`
+ * orders expire at the close. Every fill and every end is reported through `report`.
+ */
+export class MatchingEngine {
+  private readonly byExternalId = new Map<string, ExchangeOrder>();
+  private readonly byClientId = new Map<string, ExchangeOrder>();
+  private readonly resting = new Map<string, ExchangeOrder[]>();
+  private nextOrder = 1;
+
+  constructor(
+    private readonly market: SimulatedMarket,
+    private readonly report: (report: FeedReport) => void,
+  ) {}
+
+  find(clientOrderId: string): ExchangeOrder | undefined {
+    return this.byClientId.get(clientOrderId);
+  }
+
+  get(externalOrderId: string): ExchangeOrder | undefined {
+    return this.byExternalId.get(externalOrderId);
+  }
+
+  /** Places an order; the same clientOrderId again answers with the order it placed then. */
+  place(request: ExchangeOrderRequest): { order: ExchangeOrder; created: boolean } {
+    const existing = this.byClientId.get(request.clientOrderId);
+    if (existing) return { order: existing, created: false };
+    const order: ExchangeOrder = { ...request, externalOrderId: `EX-${String(this.nextOrder++).padStart(8, '0')}`, status: 'accepted', filledQty: 0, executions: [] };
+    this.byClientId.set(order.clientOrderId, order);
+    this.byExternalId.set(order.externalOrderId, order);
+    const quote = this.market.quote(order.symbol);
+    if (!quote) {
+      order.status = 'rejected';
+      order.rejectReason = 'unknown_symbol';
+      return { order, created: true };
+    }
+    if (order.timeInForce === 'fok' && this.fillableNow(order, quote) < order.qty) {
+      this.end(order, 'canceled');
+      return { order, created: true };
+    }
+    this.match(order, quote);
+    if (OPEN.includes(order.status)) {
+      if (order.timeInForce === 'ioc') this.end(order, 'canceled');
+      else this.resting.set(order.symbol, [...(this.resting.get(order.symbol) ?? []), order]);
+    }
+    return { order, created: true };
+  }
+
+  cancel(externalOrderId: string): ExchangeOrder | undefined {
+    const order = this.byExternalId.get(externalOrderId);
+    if (order && OPEN.includes(order.status)) this.end(order, 'canceled');
+    return order;
+  }
+
+  /** A new quote: resting orders of its symbol fill against it, oldest first. */
+  onQuote(quote: SimulatedQuote): void {
+    const orders = this.resting.get(quote.symbol);
+    if (!orders) return;
+    let displayed = quote.displayedQty;
+    for (const order of orders) {
+      if (displayed <= 0) break;
+      displayed -= this.match(order, { ...quote, displayedQty: displayed });
+    }
+    this.resting.set(quote.symbol, orders.filter((order) => OPEN.includes(order.status)));
+  }
+
+  /** The close: every open `day` order expires. */
+  closeDay(): void {
+    for (const order of this.byExternalId.values()) if (order.timeInForce === 'day' && OPEN.includes(order.status)) this.end(order, 'expired');
+  }
+
+  private fillableNow(order: ExchangeOrder, quote: SimulatedQuote): number {
+    const price = order.side === 'buy' ? quote.askCents : quote.bidCents;
+    return this.acceptable(order, price) ? quote.displayedQty : 0;
+  }
+
+  private acceptable(order: ExchangeOrder, price: number): boolean {
+    const bound = order.type === 'limit' ? order.limitPriceCents : order.protectionPriceCents;
+    if (bound === null || bound === undefined) return true;
+    return order.side === 'buy' ? price <= bound : price >= bound;
+  }
+
+  /** Fills what the quote allows; returns the shares filled. */
+  private match(order: ExchangeOrder, quote: SimulatedQuote): number {
+    const price = order.side === 'buy' ? quote.askCents : quote.bidCents;
+    if (!this.acceptable(order, price)) return 0;
+    const qty = Math.min(order.qty - order.filledQty, quote.displayedQty);
+    if (qty <= 0) return 0;
+    order.filledQty += qty;
+    order.status = order.filledQty === order.qty ? 'filled' : 'partially_filled';
+    const execution: Execution = {
+      executionId: `${order.externalOrderId}-${order.executions.length + 1}`,
+      externalOrderId: order.externalOrderId,
+      clientOrderId: order.clientOrderId,
+      symbol: order.symbol,
+      side: order.side,
+      qty,
+      priceCents: price,
+      leavesQty: order.qty - order.filledQty,
+    };
+    order.executions.push(execution);
+    this.report({ type: 'execution', ...execution });
+    return qty;
+  }
+
+  private end(order: ExchangeOrder, status: 'canceled' | 'expired'): void {
+    order.status = status;
+    this.resting.set(order.symbol, (this.resting.get(order.symbol) ?? []).filter((resting) => resting !== order));
+    this.report({ type: 'order_status', externalOrderId: order.externalOrderId, clientOrderId: order.clientOrderId, status });
+  }
+}

@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { ProjectionProgress } from '../../application/read-models/queries.ts';
+import type { Logger } from '../logging/logger.ts';
+import { createHttpMetrics } from '../observability/metrics.ts';
+import { ApiError } from './api-error.ts';
+import { installAuthentication } from './authentication.ts';
+import { installErrorHandling } from './error-handler.ts';
+import { installReadYourWrites } from './read-your-writes.ts';
+import { accountRoutes } from './routes/account-routes.ts';
+import { marketRoutes } from './routes/market-routes.ts';
+import { operationsRoutes, type ReadinessCheck } from './routes/operations-routes.ts';
+import { orderRoutes } from './routes/order-routes.ts';
+import type { TradingDependencies } from './routes/trading-dependencies.ts';
+
+export interface RateLimitSettings {
+  /** Requests per account per window. */
+  readonly max: number;
+  readonly windowMs: number;
+  /** Shared counters for several API instances; in memory when absent. */
+  readonly redis?: Redis;
+}
+
+export interface TradingApiSettings extends TradingDependencies {
+  readonly jwtSecret: string;
+  readonly progress: ProjectionProgress;
+  readonly rateLimit: RateLimitSettings;
+}
+
+export interface ApiServerDependencies {
+  readonly logger: Logger;
+  readonly metrics: Registry;
+  readonly readiness: readonly ReadinessCheck[];
+  /** The `/v1` routes; without them the server answers operations routes only. */
+  readonly trading?: TradingApiSettings;
+  /** Largest request body accepted, in bytes. */
+  readonly bodyLimit?: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The HTTP API (api.md): routes declare zod schemas that validate, type and document them. */
+export async function buildApiServer(dependencies: ApiServerDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: dependencies.logger as FastifyBaseLogger,
+    bodyLimit: dependencies.bodyLimit ?? 16 * 1024,
+    // Per-request lines would drown the logs under load; /metrics counts requests instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    // A caller's X-Request-Id (a UUID) becomes the correlation id of every event it causes.
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && UUID.test(given) ? given.toLowerCase() : randomUUID();
+    },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandling(app);
+
+  const http = createHttpMetrics(dependencies.metrics);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const labels = { method: request.method, route };
+    http.requests.inc({ ...labels, status: String(reply.statusCode) });
+    http.duration.observe(labels, reply.elapsedTime / 1000);
+    if (reply.statusCode >= 500) request.log.warn({ method: request.method, route, status: reply.statusCode }, 'request answered with a server error');
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'trading-core API', version: '1', description: 'The public contract of trading-core (shared/api.md).' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(operationsRoutes, { metrics: dependencies.metrics, readiness: dependencies.readiness });
+  if (dependencies.trading) await registerTradingApi(app, dependencies.trading);
+  return app;
+}
+
+async function registerTradingApi(app: FastifyInstance, trading: TradingApiSettings): Promise<void> {
+  await installAuthentication(app, trading.jwtSecret);
+  await app.register(rateLimit, {
+    global: true,
+    hook: 'preHandler',
+    max: trading.rateLimit.max,
+    timeWindow: trading.rateLimit.windowMs,
+    ...(trading.rateLimit.redis ? { redis: trading.rateLimit.redis, nameSpace: 'trading-core:rate-limit:' } : {}),
+    allowList: (request) => !request.url.startsWith('/v1/'),
+    keyGenerator: (request) => (request.principal ? `account:${request.principal.accountId}` : `ip:${request.ip}`),
+    errorResponseBuilder: (_request, context) => new ApiError(429, 'rate_limited', `at most ${context.max} requests per ${trading.rateLimit.windowMs} ms; retry after ${context.after}`),
+  });
+  installReadYourWrites(app, trading.progress);
+  await app.register(accountRoutes, trading);
+  await app.register(orderRoutes, trading);
+  await app.register(marketRoutes, trading);
+}

@@ -1,0 +1,65 @@
+import fastifyJwt from '@fastify/jwt';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ApiError } from './api-error.ts';
+
+export type Role = 'trader' | 'auditor' | 'admin';
+
+export interface Principal {
+  readonly accountId: string;
+  readonly role: Role;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** Roles allowed on the route; a route without any is public. */
+    roles?: readonly Role[];
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ROLES: readonly Role[] = ['trader', 'auditor', 'admin'];
+
+/**
+ * Bearer JWTs (HS256, `JWT_SECRET`): `sub` is the account id, `role` one of trader, auditor,
+ * admin, `exp` required. The account always comes from the token, never from the request.
+ */
+export async function installAuthentication(app: FastifyInstance, secret: string): Promise<void> {
+  await app.register(fastifyJwt, { secret, verify: { algorithms: ['HS256'] }, sign: { algorithm: 'HS256' } });
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (request) => {
+    const roles = request.routeOptions.config.roles;
+    if (!roles) return;
+    request.principal = await verify(request);
+    if (!roles.includes(request.principal.role)) {
+      throw new ApiError(403, 'forbidden', `the ${request.principal.role} role may not use this route`);
+    }
+  });
+}
+
+async function verify(request: FastifyRequest): Promise<Principal> {
+  if (!request.headers.authorization) throw new ApiError(401, 'unauthorized', 'an Authorization: Bearer token is required');
+  let claims: { sub?: unknown; role?: unknown; exp?: unknown };
+  try {
+    claims = await request.jwtVerify();
+  } catch {
+    throw new ApiError(401, 'unauthorized', 'the token is malformed, expired or not signed by us');
+  }
+  if (typeof claims.sub !== 'string' || !UUID.test(claims.sub)) throw new ApiError(401, 'unauthorized', 'the token names no account');
+  if (typeof claims.role !== 'string' || !ROLES.includes(claims.role as Role)) throw new ApiError(401, 'unauthorized', 'the token carries no known role');
+  if (typeof claims.exp !== 'number') throw new ApiError(401, 'unauthorized', 'the token has no expiry');
+  return { accountId: claims.sub.toLowerCase(), role: claims.role as Role };
+}
+
+/** The principal of an authenticated route (set by the onRequest hook). */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new ApiError(401, 'unauthorized', 'authentication is required');
+  return request.principal;
+}
+
+/** The `principal` stamped on events: who acted, in the event store's words. */
+export function actor(principal: Principal): string {
+  return `${principal.role === 'admin' ? 'admin' : 'account'}:${principal.accountId}`;
+}

@@ -1,0 +1,34 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ProjectionProgress } from '../../application/read-models/queries.ts';
+import { ApiError } from './api-error.ts';
+
+export const POSITION_HEADER = 'x-position';
+export const MIN_POSITION_HEADER = 'x-min-position';
+
+/** Every command answer carries the position of its last event (api.md, read-your-writes). */
+export function withPosition(reply: FastifyReply, position: bigint | undefined): FastifyReply {
+  if (position !== undefined) reply.header(POSITION_HEADER, position.toString());
+  return reply;
+}
+
+/**
+ * A query with `X-Min-Position: P` answers only from read models that have applied P: it waits
+ * up to `timeoutMs`, then gives 503 `projection_lagging`.
+ */
+export function installReadYourWrites(app: FastifyInstance, progress: ProjectionProgress, timeoutMs = 2_000): void {
+  app.addHook('preHandler', async (request) => {
+    const header = request.headers[MIN_POSITION_HEADER];
+    if (header === undefined || request.method !== 'GET') return;
+    const value = Array.isArray(header) ? header[0]! : header;
+    if (!/^\d{1,20}$/.test(value)) throw new ApiError(400, 'invalid_request', 'X-Min-Position must be a position this API gave out');
+    const wanted = BigInt(value);
+    const deadline = Date.now() + timeoutMs;
+    for (let pause = 2; ; pause = Math.min(pause * 2, 50)) {
+      if ((await progress.appliedPosition()) >= wanted) return;
+      if (Date.now() >= deadline) {
+        throw new ApiError(503, 'projection_lagging', `the read models have not reached position ${value} yet; retry shortly`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  });
+}

@@ -1,0 +1,31 @@
+import type { FastifyRequest } from 'fastify';
+import type { moveFunds } from '../../../application/accounts/move-funds.ts';
+import type { QuoteSource, SymbolCatalog } from '../../../application/market/market-data.ts';
+import type { cancelOrder } from '../../../application/orders/cancel-order.ts';
+import type { placeOrder } from '../../../application/orders/place-order.ts';
+import type { ReadModelQueries } from '../../../application/read-models/queries.ts';
+import type { Clock, CommandContext } from '../../../application/shared/command-context.ts';
+import { actor, principalOf } from '../authentication.ts';
+
+/** What the trading routes need: use cases, read-model queries and market data. */
+export interface TradingDependencies {
+  readonly moveFunds: ReturnType<typeof moveFunds>;
+  readonly placeOrder: ReturnType<typeof placeOrder>;
+  readonly cancelOrder: ReturnType<typeof cancelOrder>;
+  readonly queries: ReadModelQueries;
+  readonly catalog: SymbolCatalog;
+  readonly quotes: QuoteSource;
+  readonly clock: Clock;
+  /** Traders may fund their own accounts (paper trading; on in the embedded mode). */
+  readonly paperFunding: boolean;
+}
+
+/** The command context of a request: the request id correlates every event it causes. */
+export function commandContext(request: FastifyRequest, clock: Clock): CommandContext {
+  return {
+    correlationId: request.id,
+    causationId: request.id,
+    principal: actor(principalOf(request)),
+    occurredAt: clock.now().toISOString(),
+  };
+}

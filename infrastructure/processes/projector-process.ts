@@ -1,0 +1,21 @@
+import type { Registry } from 'prom-client';
+import type { EventStore } from '../../application/event-store/event-store.ts';
+import { ALL_PROJECTIONS } from '../../projections/all-projections.ts';
+import type { Composition } from '../composition/container.ts';
+import { TOKENS } from '../composition/tokens.ts';
+import type { SqlClient } from '../persistence/sql-client.ts';
+import { Projector } from '../projections/projector.ts';
+
+/** The `projector` process (or the projector inside the embedded mode). */
+export async function startProjector({ container, logger }: Composition): Promise<Projector> {
+  const projector = new Projector({
+    store: container.resolve<EventStore>(TOKENS.EventStore),
+    db: container.resolve<SqlClient>(TOKENS.ReadModelDb),
+    projections: ALL_PROJECTIONS,
+    logger,
+    metrics: container.resolve<Registry>(TOKENS.Metrics),
+  });
+  await projector.start();
+  logger.info({ projections: ALL_PROJECTIONS.map((projection) => projection.name) }, 'projector running');
+  return projector;
+}

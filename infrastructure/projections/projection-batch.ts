@@ -1,0 +1,38 @@
+import type { RecordedEvent } from '../../application/event-store/event-store.ts';
+import type { Row, RowProjection } from '../../projections/row-projection.ts';
+import type { SqlClient } from '../persistence/sql-client.ts';
+import { RowStore } from '../read-models/row-store.ts';
+
+export interface ProjectionTarget {
+  readonly projection: RowProjection;
+  readonly rows: RowStore;
+}
+
+export function liveTargets(projections: readonly RowProjection[]): ProjectionTarget[] {
+  return projections.map((projection) => ({ projection, rows: new RowStore(projection, projection.table) }));
+}
+
+/**
+ * Folds a batch of events into rows, in one transaction with the checkpoints: rows an event
+ * already covered (at or before a projection's checkpoint) are skipped, so a redelivered batch
+ * changes nothing. Each row is read once and written once per batch.
+ */
+export async function applyBatch(
+  tx: SqlClient,
+  targets: readonly ProjectionTarget[],
+  events: readonly RecordedEvent[],
+  checkpoints: ReadonlyMap<string, bigint>,
+): Promise<void> {
+  for (const { projection, rows } of targets) {
+    const from = checkpoints.get(projection.name) ?? -1n;
+    const touched = new Map<string, { key: Partial<Row>; row: Row | null }>();
+    for (const event of events) {
+      if (event.position <= from || !projection.handles.has(event.type)) continue;
+      const key = projection.keyOf(event);
+      const id = rows.keyString(key);
+      const current = touched.has(id) ? touched.get(id)!.row : await rows.load(tx, key);
+      touched.set(id, { key, row: projection.evolve(current, event) });
+    }
+    for (const { key, row } of touched.values()) await rows.save(tx, key, row);
+  }
+}
