@@ -1,3 +1,5 @@
+import type { OrderView } from '../orders/order-view.ts';
+
 /** The symbols we list and the latest quote of each: ports the market-data adapters fill. */
 export interface ListedSymbol {
   readonly symbol: string;
@@ -25,17 +27,65 @@ export interface QuoteSource {
   latest(symbol: string): Promise<Quote | undefined>;
 }
 
-/** One normalised tick, stamped with the per-symbol sequence number clients order by. */
-export type Tick = Omit<Quote, 'changePct'>;
+/**
+ * One normalised tick, stamped with the per-symbol sequence number clients order by, and the
+ * session's opening price (the first the ingestor saw) that the day's change is measured from.
+ */
+export type Tick = Omit<Quote, 'changePct'> & { readonly openCents?: number };
+
+/** Says the upstream feed of a symbol has stopped; its next tick means it has resumed. */
+export interface StaleMarker {
+  readonly symbol: string;
+  readonly stale: true;
+  readonly ts: string;
+}
+
+/** What the tick log carries per symbol, in order: ticks and stale markers. */
+export type TickLogEntry = Tick | StaleMarker;
+
+export function isStaleMarker(entry: TickLogEntry): entry is StaleMarker {
+  return 'stale' in entry && entry.stale === true;
+}
+
+/** The quote a tick makes, with the change against the opening price. */
+export function quoteOf(tick: Tick): Quote {
+  const { openCents, ...quote } = tick;
+  const open = openCents ?? tick.priceCents;
+  return { ...quote, changePct: Math.round(((tick.priceCents - open) / open) * 10_000) / 100 };
+}
 
 /** The tick log (Kafka `market.ticks` and the compacted `market.last`; in process when embedded). */
 export interface TickLog {
   publish(ticks: readonly Tick[]): Promise<void>;
-  /** The highest sequence number published per symbol (from `market.last`). */
-  lastSequences(): Promise<Map<string, number>>;
+  /** Records that the feed of these symbols has stopped (in order with their ticks). */
+  markStale(symbols: readonly string[], ts: string): Promise<void>;
+  /** The last tick published per symbol (from `market.last`): where sequences and opens resume. */
+  lastTicks(): Promise<Map<string, Tick>>;
 }
 
 /** The latest quote per symbol (Redis; in process when embedded), with the day's change. */
 export interface LatestQuotes extends QuoteSource {
   put(ticks: readonly Tick[]): Promise<void>;
+}
+
+/**
+ * The live tick log for a consumer that wants every symbol (a fan-out instance): the latest tick
+ * per symbol to start from, then every entry from then on, in order per symbol.
+ */
+export interface TickStream {
+  /** The latest tick of every symbol the log knows (from the compacted `market.last`). */
+  latestTicks(): Promise<Tick[]>;
+  /** Delivers entries from now on until stopped. */
+  start(onEntries: (entries: readonly TickLogEntry[]) => void): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** One change of one order, as the API shows it (api.md's Order), for live order updates. */
+export type OrderUpdate = OrderView;
+
+/** Live order updates per account (Redis channel `orders:{accountId}`; in process when embedded). */
+export interface OrderUpdates {
+  publish(updates: readonly OrderUpdate[]): Promise<void>;
+  /** Listens to one account's updates until the returned function is called. */
+  subscribe(accountId: string, listener: (update: OrderUpdate) => void): Promise<() => Promise<void>>;
 }

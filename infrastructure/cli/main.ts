@@ -22,7 +22,11 @@ import { startIngestor } from '../processes/ingestor-process.ts';
 import { KafkaTickLog } from '../market-data/kafka-tick-log.ts';
 import { RedisLatestQuotes } from '../market-data/redis-latest-quotes.ts';
 import { InProcessTickLog } from '../market-data/in-process-market-data.ts';
-import type { LatestQuotes } from '../../application/market/market-data.ts';
+import type { LatestQuotes, OrderUpdates } from '../../application/market/market-data.ts';
+import { KafkaTickStream } from '../market-data/kafka-tick-log.ts';
+import { RedisOrderUpdates } from '../market-data/redis-order-updates.ts';
+import { ReferenceMarket, referenceUniverse } from '../market/reference-universe.ts';
+import { fanoutSettings, startFanout } from '../processes/fanout-process.ts';
 import { Redis } from 'ioredis';
 import { createLogger } from '../logging/logger.ts';
 import { createMetricsRegistry } from '../observability/metrics.ts';
@@ -101,14 +105,36 @@ async function runIngestor(): Promise<void> {
   });
 }
 
+async function runFanout(): Promise<void> {
+  const config = configOrExit();
+  const jwtSecret = requireSecret(config);
+  const logger = createLogger({ level: config.LOG_LEVEL, process: 'fanout' });
+  const metrics = createMetricsRegistry('fanout');
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
+  redis.on('error', (error) => logger.warn({ err: error }, 'redis connection problem'));
+  const orderUpdates = new RedisOrderUpdates(redis);
+  const stream = await KafkaTickStream.connect(config.KAFKA_BROKERS.split(','), logger);
+  const catalog = new ReferenceMarket(referenceUniverse({ seed: config.UNIVERSE_SEED, generated: config.UNIVERSE_SIZE }));
+  const fanout = await startFanout(fanoutSettings(config), { stream, catalog, orderUpdates, jwtSecret, logger, metrics });
+  const operations = await buildApiServer({ logger, metrics, readiness: [{ name: 'redis', check: async () => (await redis.ping()) === 'PONG' }] });
+  await operations.listen({ host: config.HOST, port: config.METRICS_PORT });
+  exitGracefullyOnSignals(logger, config.SHUTDOWN_GRACE_MS, async () => {
+    await closeDraining(operations);
+    await fanout.stop();
+    await orderUpdates.close();
+    await redis.quit();
+  });
+}
+
 async function runEmbedded(): Promise<void> {
   const config = configOrExit({ EVENT_STORE: 'pglite', PAPER_FUNDING: 'true', RATE_LIMIT_STORE: 'memory', MARKET_DATA_STORE: 'memory' });
   const jwtSecret = config.JWT_SECRET ?? randomBytes(32).toString('base64url');
   const composition = await compose(config, 'embedded');
   const exchange = await spawnExchangeSimulator(config, composition.logger);
+  const tickLog = new InProcessTickLog();
   const ingestor = await startIngestor(
     config,
-    new InProcessTickLog(),
+    tickLog,
     composition.container.resolve<LatestQuotes>(TOKENS.LatestQuotes),
     composition.logger,
     composition.container.resolve(TOKENS.Metrics),
@@ -116,8 +142,17 @@ async function runEmbedded(): Promise<void> {
   const projector = await startProjector(composition);
   const worker = await startWorker(composition);
   const api = await startApi(composition, { jwtSecret, progress: projector });
+  const fanout = await startFanout(fanoutSettings(config), {
+    stream: tickLog,
+    catalog: composition.container.resolve<ReferenceMarket>(TOKENS.Market),
+    orderUpdates: composition.container.resolve<OrderUpdates>(TOKENS.OrderUpdates),
+    jwtSecret,
+    logger: composition.logger,
+    metrics: composition.container.resolve(TOKENS.Metrics),
+  });
   exitGracefullyOnSignals(composition.logger, config.SHUTDOWN_GRACE_MS, async () => {
     const steps: Array<[string, () => Promise<void>]> = [
+      ['price socket', () => fanout.stop()],
       ['api', () => api.stop()],
       ['worker', () => worker.stop()],
       ['projector', () => projector.stop()],
@@ -138,6 +173,7 @@ async function runEmbedded(): Promise<void> {
       'trading-core is running in embedded mode (PGlite, in-process; no servers needed).',
       `  API          ${api.url}`,
       `  API docs     ${api.url}/docs`,
+      `  price socket ws://${config.HOST}:${fanout.port}/v1/stream`,
       `  health       ${api.url}/healthz   ready ${api.url}/readyz   metrics ${api.url}/metrics`,
       `  event store  ${config.PGLITE_DATA_DIR ? `PGlite in ${config.PGLITE_DATA_DIR}` : 'PGlite in memory (set PGLITE_DATA_DIR to keep it)'}`,
       `  exchange     simulated, child process on ${config.EXCHANGE_URL} (orders fill against its random-walk market)`,
@@ -203,6 +239,10 @@ program
   .command('projector')
   .description('folds the event log into the PostgreSQL read models; /metrics on METRICS_PORT')
   .action(() => runBackground('projector', startProjector));
+program
+  .command('fanout')
+  .description('the price socket (uWebSockets.js) on STREAM_PORT: every partition of market.ticks to many clients; needs JWT_SECRET')
+  .action(runFanout);
 program.command('ingestor').description('the tick feed into Kafka (market.ticks, market.last) and the latest quotes into Redis').action(runIngestor);
 program
   .command('worker')

@@ -22,9 +22,10 @@ import { SqlReadModelQueries } from '../read-models/sql-read-model-queries.ts';
 import { SqlExchangeStatus } from '../exchange/sql-exchange-status.ts';
 import { openStores } from './open-event-store.ts';
 import { Redis } from 'ioredis';
-import type { LatestQuotes } from '../../application/market/market-data.ts';
+import type { LatestQuotes, OrderUpdates } from '../../application/market/market-data.ts';
+import { RedisOrderUpdates } from '../market-data/redis-order-updates.ts';
 import { FallbackQuoteSource } from '../market-data/fallback-quote-source.ts';
-import { InProcessLatestQuotes } from '../market-data/in-process-market-data.ts';
+import { InProcessLatestQuotes, InProcessOrderUpdates } from '../market-data/in-process-market-data.ts';
 import { RedisLatestQuotes } from '../market-data/redis-latest-quotes.ts';
 import { TOKENS } from './tokens.ts';
 
@@ -83,6 +84,12 @@ export async function compose(config: Config, processName: string): Promise<Comp
     return redis;
   });
   singleton<LatestQuotes>(TOKENS.LatestQuotes, (c) => (config.MARKET_DATA_STORE === 'redis' ? new RedisLatestQuotes(c.resolve(TOKENS.Redis), config.REDIS_KEY_PREFIX) : new InProcessLatestQuotes()));
+  singleton<OrderUpdates>(TOKENS.OrderUpdates, (c) => {
+    if (config.MARKET_DATA_STORE !== 'redis') return new InProcessOrderUpdates();
+    const updates = new RedisOrderUpdates(c.resolve(TOKENS.Redis));
+    closers.push(() => updates.close());
+    return updates;
+  });
   singleton<SqlExchangeStatus>(TOKENS.ExchangeStatus, (c) => new SqlExchangeStatus(c.resolve(TOKENS.ReadModelDb)));
   singleton<ReadModelQueries>(TOKENS.ReadModelQueries, (c) => new SqlReadModelQueries(c.resolve(TOKENS.ReadModelDb)));
   singleton<ProjectionProgress>(TOKENS.ProjectionProgress, (c) => new SqlProjectionProgress(c.resolve(TOKENS.ReadModelDb), ALL_PROJECTIONS.map((p) => p.name)));

@@ -16,4 +16,5 @@ export const TOKENS = {
   OnStep: Symbol('OnStep'),
   Redis: Symbol('Redis'),
   LatestQuotes: Symbol('LatestQuotes'),
+  OrderUpdates: Symbol('OrderUpdates'),
 } as const;

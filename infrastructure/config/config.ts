@@ -56,6 +56,17 @@ const environmentSchema = z
     /** Crash drills only: workflow steps after which this process kills itself (comma-separated). */
     CRASH_AT: z.string().optional(),
     EXCHANGE_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(2_000),
+    /** The fan-out tier's transport: uWebSockets.js, or the `ws` package (the benchmark's baseline). */
+    FANOUT_TRANSPORT: z.enum(['uws', 'ws']).default('uws'),
+    STREAM_CONFLATION_MS: z.coerce.number().int().min(5).max(10_000).default(100),
+    STREAM_MAX_SYMBOLS: z.coerce.number().int().min(1).max(10_000).default(200),
+    /** Bytes a price socket may buffer before it is conflated to the latest quote per symbol. */
+    STREAM_SLOW_BUFFER_BYTES: z.coerce.number().int().min(1_024).max(64 * 1024 * 1024).default(64 * 1024),
+    /** Bytes, or milliseconds behind, after which a slow price socket is closed with 4008. */
+    STREAM_MAX_BUFFER_BYTES: z.coerce.number().int().min(4_096).max(256 * 1024 * 1024).default(1024 * 1024),
+    STREAM_MAX_BEHIND_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+    /** How long the exchange feed may be silent before the ingestor marks its symbols stale. */
+    STALE_AFTER_MS: z.coerce.number().int().min(100).max(600_000).default(3_000),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   })
   .superRefine((env, context) => {

@@ -1,5 +1,6 @@
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createVerifier } from 'fast-jwt';
 import { ApiError } from './api-error.ts';
 
 export type Role = 'trader' | 'auditor' | 'admin';
@@ -41,16 +42,38 @@ export async function installAuthentication(app: FastifyInstance, secret: string
 
 async function verify(request: FastifyRequest): Promise<Principal> {
   if (!request.headers.authorization) throw new ApiError(401, 'unauthorized', 'an Authorization: Bearer token is required');
-  let claims: { sub?: unknown; role?: unknown; exp?: unknown };
+  let claims: Claims;
   try {
     claims = await request.jwtVerify();
   } catch {
     throw new ApiError(401, 'unauthorized', 'the token is malformed, expired or not signed by us');
   }
-  if (typeof claims.sub !== 'string' || !UUID.test(claims.sub)) throw new ApiError(401, 'unauthorized', 'the token names no account');
-  if (typeof claims.role !== 'string' || !ROLES.includes(claims.role as Role)) throw new ApiError(401, 'unauthorized', 'the token carries no known role');
-  if (typeof claims.exp !== 'number') throw new ApiError(401, 'unauthorized', 'the token has no expiry');
+  const principal = principalFromClaims(claims);
+  if (typeof principal === 'string') throw new ApiError(401, 'unauthorized', principal);
+  return principal;
+}
+
+type Claims = { sub?: unknown; role?: unknown; exp?: unknown };
+
+/** The principal verified claims name, or why they name none. */
+export function principalFromClaims(claims: Claims): Principal | string {
+  if (typeof claims.sub !== 'string' || !UUID.test(claims.sub)) return 'the token names no account';
+  if (typeof claims.role !== 'string' || !ROLES.includes(claims.role as Role)) return 'the token carries no known role';
+  if (typeof claims.exp !== 'number') return 'the token has no expiry';
   return { accountId: claims.sub.toLowerCase(), role: claims.role as Role };
+}
+
+/** Verifies a bearer token outside fastify (the price socket): the principal, or undefined. */
+export function tokenVerifier(secret: string): (token: string) => Principal | undefined {
+  const verifyToken = createVerifier({ key: secret, algorithms: ['HS256'] });
+  return (token) => {
+    try {
+      const principal = principalFromClaims(verifyToken(token) as Claims);
+      return typeof principal === 'string' ? undefined : principal;
+    } catch {
+      return undefined;
+    }
+  };
 }
 
 /** The principal of an authenticated route (set by the onRequest hook). */

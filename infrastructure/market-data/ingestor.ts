@@ -27,6 +27,8 @@ export interface IngestorOptions {
    * compacted topic when a previous run died cannot be numbered twice.
    */
   readonly restartGap?: number;
+  /** How long the feed may be silent (or down) before every symbol it carried is marked stale. */
+  readonly staleAfterMs?: number;
 }
 
 /**
@@ -36,6 +38,10 @@ export interface IngestorOptions {
  */
 export class Ingestor {
   private readonly sequences = new Map<string, number>();
+  private readonly opens = new Map<string, number>();
+  private lastMessageAt = Date.now();
+  private staleMarked = false;
+  private staleTimer: NodeJS.Timeout | undefined;
   private pending: Tick[] = [];
   private socket: WebSocket | undefined;
   private flushing: Promise<void> = Promise.resolve();
@@ -50,14 +56,22 @@ export class Ingestor {
 
   async start(): Promise<void> {
     const gap = this.options.restartGap ?? 1_000;
-    for (const [symbol, seq] of await this.options.tickLog.lastSequences()) this.sequences.set(symbol, seq + gap);
+    for (const [symbol, tick] of await this.options.tickLog.lastTicks()) {
+      this.sequences.set(symbol, tick.seq + gap);
+      if (tick.openCents !== undefined) this.opens.set(symbol, tick.openCents);
+    }
     this.timer = setInterval(() => this.flush(), this.options.flushMs ?? 10);
+    const staleAfterMs = this.options.staleAfterMs ?? 3_000;
+    this.staleTimer = setInterval(() => {
+      if (!this.staleMarked && Date.now() - this.lastMessageAt > staleAfterMs) this.markAllStale();
+    }, Math.min(1_000, staleAfterMs / 2));
     this.connect();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearInterval(this.staleTimer);
     this.socket?.terminate();
     this.flush();
     await this.flushing;
@@ -80,9 +94,14 @@ export class Ingestor {
       }
       const parsed = exchangeTick.safeParse(raw);
       if (!parsed.success) return;
-      const seq = (this.sequences.get(parsed.data.symbol) ?? 0) + 1;
-      this.sequences.set(parsed.data.symbol, seq);
-      this.pending.push({ ...parsed.data, seq });
+      this.lastMessageAt = Date.now();
+      this.staleMarked = false;
+      const { symbol, priceCents } = parsed.data;
+      const seq = (this.sequences.get(symbol) ?? 0) + 1;
+      this.sequences.set(symbol, seq);
+      const openCents = this.opens.get(symbol) ?? priceCents;
+      this.opens.set(symbol, openCents);
+      this.pending.push({ ...parsed.data, seq, openCents });
     });
     socket.on('close', () => {
       if (this.stopped) return;
@@ -90,6 +109,17 @@ export class Ingestor {
       setTimeout(() => this.connect(), delay).unref();
     });
     socket.on('error', (error) => this.options.logger.warn({ err: error }, 'tick feed problem'));
+  }
+
+  /** The feed went quiet: what was published stands, and every symbol it carried is stale. */
+  private markAllStale(): void {
+    this.staleMarked = true;
+    this.flush();
+    const symbols = [...this.sequences.keys()];
+    this.options.logger.warn({ symbols: symbols.length }, 'tick feed silent: marking its symbols stale');
+    this.flushing = this.flushing.then(() =>
+      this.options.tickLog.markStale(symbols, new Date().toISOString()).catch((error: unknown) => this.options.logger.error({ err: error }, 'stale markers not published')),
+    );
   }
 
   private flush(): void {

@@ -1,6 +1,8 @@
-import kafkajs, { type Admin, type Producer } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import kafkajs, { type Admin, type Consumer, type Producer } from 'kafkajs';
 import pRetry, { AbortError } from 'p-retry';
-import type { Tick, TickLog } from '../../application/market/market-data.ts';
+import type { StaleMarker, Tick, TickLog, TickLogEntry, TickStream } from '../../application/market/market-data.ts';
+import type { Logger } from '../logging/logger.ts';
 
 export const TICKS_TOPIC = 'market.ticks';
 export const LAST_TOPIC = 'market.last';
@@ -9,7 +11,8 @@ export const TICK_PARTITIONS = 12;
 /**
  * The tick log on Kafka: every tick to `market.ticks` (key = symbol, so a symbol's ticks keep
  * their order in one partition) and to the compacted `market.last` (the latest per symbol, which
- * fan-outs warm from). The producer is idempotent and waits for every in-sync replica.
+ * fan-outs warm from). Stale markers go to `market.ticks` only, in order with the symbol's ticks.
+ * The producer is idempotent and waits for every in-sync replica.
  */
 export class KafkaTickLog implements TickLog {
   private constructor(
@@ -18,14 +21,7 @@ export class KafkaTickLog implements TickLog {
   ) {}
 
   static async connect(brokers: string[], clientId = 'trading-core-ingestor'): Promise<KafkaTickLog> {
-    const kafka = new kafkajs.Kafka({ clientId, brokers, logLevel: kafkajs.logLevel.WARN });
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await ensureTopics(admin);
-    } finally {
-      await admin.disconnect();
-    }
+    const kafka = await connectWithTopics(brokers, clientId);
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await producer.connect();
     return new KafkaTickLog(kafka, producer);
@@ -43,29 +39,14 @@ export class KafkaTickLog implements TickLog {
     });
   }
 
-  /** Reads the compacted topic from its start to its end: the last sequence per symbol. */
-  async lastSequences(): Promise<Map<string, number>> {
-    const ends = await topicOffsets(this.kafka, LAST_TOPIC);
-    const remaining = new Map(ends.filter((end) => Number(end.high) > Number(end.low)).map((end) => [end.partition, Number(end.high)]));
-    const last = new Map<string, number>();
-    if (remaining.size === 0) return last;
-    const consumer = this.kafka.consumer({ groupId: `trading-core-recovery-${process.pid}-${Date.now()}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic: LAST_TOPIC, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      consumer
-        .run({
-          eachMessage: async ({ partition, message }) => {
-            const tick = JSON.parse(message.value!.toString()) as Tick;
-            last.set(tick.symbol, Math.max(last.get(tick.symbol) ?? 0, tick.seq));
-            if (Number(message.offset) + 1 >= (remaining.get(partition) ?? 0)) remaining.delete(partition);
-            if (remaining.size === 0) resolve();
-          },
-        })
-        .catch(reject);
-    });
-    await consumer.disconnect();
-    return last;
+  async markStale(symbols: readonly string[], ts: string): Promise<void> {
+    if (symbols.length === 0) return;
+    const messages = symbols.map((symbol) => ({ key: symbol, value: JSON.stringify({ symbol, stale: true, ts } satisfies StaleMarker) }));
+    await this.producer.send({ acks: -1, topic: TICKS_TOPIC, messages });
+  }
+
+  async lastTicks(): Promise<Map<string, Tick>> {
+    return readLastTicks(this.kafka);
   }
 
   async close(): Promise<void> {
@@ -74,11 +55,117 @@ export class KafkaTickLog implements TickLog {
 }
 
 /**
+ * One fan-out instance's view of the tick log: the compacted topic read to its end, then every
+ * partition of `market.ticks` from the moment it starts, through a consumer group of its own
+ * (each instance needs every symbol, so instances must not share partitions).
+ */
+export class KafkaTickStream implements TickStream {
+  private consumer: Consumer | undefined;
+
+  private constructor(
+    private readonly kafka: kafkajs.Kafka,
+    private readonly logger: Logger,
+    private readonly groupId: string,
+  ) {}
+
+  static async connect(brokers: string[], logger: Logger, instanceId: string = randomUUID()): Promise<KafkaTickStream> {
+    return new KafkaTickStream(await connectWithTopics(brokers, `trading-core-fanout-${instanceId}`), logger, `trading-core-fanout-${instanceId}`);
+  }
+
+  latestTicks(): Promise<Tick[]> {
+    return readLastTicks(this.kafka).then((last) => [...last.values()]);
+  }
+
+  async start(onEntries: (entries: readonly TickLogEntry[]) => void): Promise<void> {
+    const consumer = this.kafka.consumer({ groupId: this.groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 20 });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topic: TICKS_TOPIC, fromBeginning: false });
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        const entries: TickLogEntry[] = [];
+        for (const message of batch.messages) {
+          const entry = parseEntry(message.value);
+          if (entry) entries.push(entry);
+          else this.logger.warn({ partition: batch.partition, offset: message.offset }, 'unreadable tick log entry skipped');
+        }
+        if (entries.length > 0) onEntries(entries);
+      },
+    });
+    await joined;
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    // The group was this instance's alone; leave nothing behind on the broker.
+    await deleteGroup(this.kafka, this.groupId);
+  }
+}
+
+async function deleteGroup(kafka: kafkajs.Kafka, groupId: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteGroups([groupId]).catch(() => undefined);
+  await admin.disconnect();
+}
+
+function parseEntry(value: Buffer | null): TickLogEntry | undefined {
+  if (!value) return undefined;
+  try {
+    const entry = JSON.parse(value.toString()) as TickLogEntry;
+    return typeof entry === 'object' && entry !== null && typeof entry.symbol === 'string' ? entry : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function connectWithTopics(brokers: string[], clientId: string): Promise<kafkajs.Kafka> {
+  const kafka = new kafkajs.Kafka({ clientId, brokers, logLevel: kafkajs.logLevel.WARN });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin);
+  } finally {
+    await admin.disconnect();
+  }
+  return kafka;
+}
+
+/** Reads the compacted topic from its start to its end: the last tick per symbol. */
+async function readLastTicks(kafka: kafkajs.Kafka): Promise<Map<string, Tick>> {
+  const ends = await topicOffsets(kafka, LAST_TOPIC);
+  const remaining = new Map(ends.filter((end) => Number(end.high) > Number(end.low)).map((end) => [end.partition, Number(end.high)]));
+  const last = new Map<string, Tick>();
+  if (remaining.size === 0) return last;
+  const groupId = `trading-core-recovery-${randomUUID()}`;
+  const consumer = kafka.consumer({ groupId });
+  await consumer.connect();
+  await consumer.subscribe({ topic: LAST_TOPIC, fromBeginning: true });
+  await new Promise<void>((resolve, reject) => {
+    consumer
+      .run({
+        eachMessage: async ({ partition, message }) => {
+          const entry = parseEntry(message.value);
+          if (entry && 'seq' in entry && (last.get(entry.symbol)?.seq ?? 0) < entry.seq) last.set(entry.symbol, entry);
+          if (Number(message.offset) + 1 >= (remaining.get(partition) ?? 0)) remaining.delete(partition);
+          if (remaining.size === 0) resolve();
+        },
+      })
+      .catch(reject);
+  });
+  await consumer.disconnect();
+  await deleteGroup(kafka, groupId);
+  return last;
+}
+
+/**
  * Runs a Kafka admin call, retrying with back-off while it fails with an error Kafka's protocol
  * calls retriable — a topic created or a broker started a moment ago answers "not the leader",
  * "leader not available" or "does not host this topic-partition" while its partitions settle.
  */
-function retryingKafka<T>(call: () => Promise<T>): Promise<T> {
+export function retryingKafka<T>(call: () => Promise<T>): Promise<T> {
   return pRetry(
     async () => {
       try {

@@ -1,7 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { LatestQuotes, Quote, Tick } from '../../application/market/market-data.ts';
-import { changePct } from './in-process-market-data.ts';
-
+import { quoteOf, type LatestQuotes, type Quote, type Tick } from '../../application/market/market-data.ts';
 
 /**
  * Latest quotes in Redis for every API instance (`GET /v1/symbols/:symbol`): one hash field per
@@ -43,6 +41,6 @@ export class RedisLatestQuotes implements LatestQuotes {
     const [raw, open] = await this.redis.pipeline().hget(this.latestKey, symbol).hget(this.opensKey, symbol).exec().then((results) => (results ?? []).map(([, value]) => value as string | null));
     if (!raw) return undefined;
     const tick = JSON.parse(raw) as Tick;
-    return { ...tick, changePct: changePct(tick.priceCents, open ? Number(open) : tick.priceCents) };
+    return quoteOf({ ...tick, openCents: tick.openCents ?? (open ? Number(open) : tick.priceCents) });
   }
 }

@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { EventStore } from '../../application/event-store/event-store.ts';
+import type { OrderUpdates } from '../../application/market/market-data.ts';
 import { ALL_PROJECTIONS } from '../../projections/all-projections.ts';
 import type { Composition } from '../composition/container.ts';
 import { TOKENS } from '../composition/tokens.ts';
@@ -14,6 +15,7 @@ export async function startProjector({ container, logger }: Composition): Promis
     projections: ALL_PROJECTIONS,
     logger,
     metrics: container.resolve<Registry>(TOKENS.Metrics),
+    onOrdersChanged: (orders) => container.resolve<OrderUpdates>(TOKENS.OrderUpdates).publish(orders),
   });
   await projector.start();
   logger.info({ projections: ALL_PROJECTIONS.map((projection) => projection.name) }, 'projector running');

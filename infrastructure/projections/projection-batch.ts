@@ -15,14 +15,16 @@ export function liveTargets(projections: readonly RowProjection[]): ProjectionTa
 /**
  * Folds a batch of events into rows, in one transaction with the checkpoints: rows an event
  * already covered (at or before a projection's checkpoint) are skipped, so a redelivered batch
- * changes nothing. Each row is read once and written once per batch.
+ * changes nothing. Each row is read once and written once per batch. Returns the rows each
+ * projection wrote (the new state of every row the batch changed).
  */
 export async function applyBatch(
   tx: SqlClient,
   targets: readonly ProjectionTarget[],
   events: readonly RecordedEvent[],
   checkpoints: ReadonlyMap<string, bigint>,
-): Promise<void> {
+): Promise<Map<string, Row[]>> {
+  const written = new Map<string, Row[]>();
   for (const { projection, rows } of targets) {
     const from = checkpoints.get(projection.name) ?? -1n;
     const touched = new Map<string, { key: Partial<Row>; row: Row | null }>();
@@ -34,5 +36,7 @@ export async function applyBatch(
       touched.set(id, { key, row: projection.evolve(current, event) });
     }
     for (const { key, row } of touched.values()) await rows.save(tx, key, row);
+    written.set(projection.name, [...touched.values()].flatMap(({ row }) => (row ? [row] : [])));
   }
+  return written;
 }

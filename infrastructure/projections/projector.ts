@@ -1,7 +1,10 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { EventStore, RecordedEvent } from '../../application/event-store/event-store.ts';
 import type { RowProjection } from '../../projections/row-projection.ts';
+import type { OrderView } from '../../application/orders/order-view.ts';
+import type { OrderRow } from '../../projections/orders/orders-projection.ts';
 import type { Logger } from '../logging/logger.ts';
+import { orderView } from '../read-models/sql-read-model-queries.ts';
 import type { SqlClient } from '../persistence/sql-client.ts';
 import { applyBatch, liveTargets } from './projection-batch.ts';
 import { SqlProjectionProgress } from './projection-progress.ts';
@@ -13,6 +16,8 @@ export interface ProjectorOptions {
   readonly logger: Logger;
   readonly metrics?: Registry;
   readonly batchSize?: number;
+  /** Told, after each commit, the new state of every order the batch changed (live order updates). */
+  readonly onOrdersChanged?: (orders: OrderView[]) => Promise<void>;
 }
 
 const NO_POSITION = -1n;
@@ -101,18 +106,24 @@ export class Projector {
 
   private async commit(batch: RecordedEvent[]): Promise<void> {
     const last = batch[batch.length - 1]!;
-    await this.options.db.transaction(async (tx) => {
+    const written = await this.options.db.transaction(async (tx) => {
       const rows = await tx.query<{ projection: string; position: string }>(
         'SELECT projection, position::text AS position FROM projection_checkpoints WHERE projection = ANY($1) FOR UPDATE',
         [this.names],
       );
       const checkpoints = new Map(rows.map((row) => [row.projection, BigInt(row.position)]));
-      await applyBatch(tx, this.targets, batch, checkpoints);
+      const changed = await applyBatch(tx, this.targets, batch, checkpoints);
       await tx.query('UPDATE projection_checkpoints SET position = $2, updated_at = now() WHERE projection = ANY($1) AND position < $2', [
         this.names,
         last.position.toString(),
       ]);
+      return changed;
     });
+    const orders = written.get('orders') ?? [];
+    if (this.options.onOrdersChanged && orders.length > 0) {
+      // Live updates are best effort: the read model is the truth, and a client can always query it.
+      await this.options.onOrdersChanged(orders.map((row) => orderView(row as OrderRow))).catch((error: unknown) => this.options.logger.warn({ err: error }, 'order updates not published'));
+    }
     this.applied = last.position;
     this.appliedEvents?.inc(batch.length);
     this.lag?.set(Math.max(0, (Date.now() - last.recordedAt.getTime()) / 1000));

@@ -20,34 +20,35 @@ interface OrderRecord {
   client_order_id: string;
   account_id: string;
   symbol: string;
-  side: 'buy' | 'sell';
-  type: 'market' | 'limit';
-  time_in_force: 'day' | 'gtc' | 'ioc' | 'fok';
-  qty: string;
-  limit_price_cents: string | null;
+  side: OrderView['side'] | string;
+  type: OrderView['type'] | string;
+  time_in_force: OrderView['timeInForce'] | string;
+  qty: string | number;
+  limit_price_cents: string | number | null;
   status: OrderStatus;
-  filled_qty: string;
-  avg_fill_price_cents: string | null;
+  filled_qty: string | number;
+  avg_fill_price_cents: string | number | null;
   external_order_id: string | null;
   reject_reason: string | null;
   created_at: Date | string;
   updated_at: Date | string;
-  version: string;
+  version: string | number;
 }
 
 const iso = (value: Date | string): string => (value instanceof Date ? value : new Date(value)).toISOString();
-const integerOrNull = (value: string | null): number | null => (value === null ? null : Number(value));
+const integerOrNull = (value: string | number | null): number | null => (value === null ? null : Number(value));
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function toOrderView(record: OrderRecord): OrderView {
+/** An order as the API shows it, from its read-model row (as stored, or as read back). */
+export function orderView(record: OrderRecord): OrderView {
   return {
     id: record.id,
     clientOrderId: record.client_order_id,
     accountId: record.account_id,
     symbol: record.symbol,
-    side: record.side,
-    type: record.type,
-    timeInForce: record.time_in_force,
+    side: record.side as OrderView['side'],
+    type: record.type as OrderView['type'],
+    timeInForce: record.time_in_force as OrderView['timeInForce'],
     qty: Number(record.qty),
     limitPriceCents: integerOrNull(record.limit_price_cents),
     status: record.status,
@@ -101,7 +102,7 @@ export class SqlReadModelQueries implements ReadModelQueries {
       `SELECT ${ORDER_COLUMNS} FROM orders WHERE ${conditions.join(' AND ')} ORDER BY orders.created_at DESC, orders.id DESC LIMIT $${params.length}`,
       params,
     );
-    const items = records.slice(0, filter.limit).map(toOrderView);
+    const items = records.slice(0, filter.limit).map(orderView);
     const last = items[items.length - 1];
     return { items, nextCursor: records.length > filter.limit && last ? encodeCursor([last.createdAt, last.id]) : null };
   }
@@ -109,12 +110,12 @@ export class SqlReadModelQueries implements ReadModelQueries {
   async getOrder(accountId: string, orderId: string): Promise<OrderView | undefined> {
     if (!UUID.test(orderId)) return undefined;
     const [record] = await this.db.query<OrderRecord>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE account_id = $1 AND id = $2`, [accountId, orderId]);
-    return record ? toOrderView(record) : undefined;
+    return record ? orderView(record) : undefined;
   }
 
   async findOrderByClientOrderId(accountId: string, clientOrderId: string): Promise<OrderView | undefined> {
     const [record] = await this.db.query<OrderRecord>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE account_id = $1 AND client_order_id = $2`, [accountId, clientOrderId]);
-    return record ? toOrderView(record) : undefined;
+    return record ? orderView(record) : undefined;
   }
 
   async getAccount(accountId: string): Promise<AccountView> {

@@ -1,0 +1,72 @@
+import type { Registry } from 'prom-client';
+import type { OrderUpdates, SymbolCatalog, TickStream } from '../../application/market/market-data.ts';
+import type { Config } from '../config/config.ts';
+import { FanoutHub, type FanoutLimits, type TopicPublisher } from '../fanout/fanout-hub.ts';
+import { listenUws, type StreamServer } from '../fanout/uws-stream-server.ts';
+import { listenWs } from '../fanout/ws-stream-server.ts';
+import { tokenVerifier } from '../http/authentication.ts';
+import type { Logger } from '../logging/logger.ts';
+
+export interface RunningFanout {
+  readonly hub: FanoutHub;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+export interface FanoutSettings {
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly transport: Config['FANOUT_TRANSPORT'];
+  readonly limits?: Partial<FanoutLimits>;
+}
+
+export interface FanoutDependencies {
+  readonly stream: TickStream;
+  readonly catalog: Pick<SymbolCatalog, 'isListed'>;
+  readonly orderUpdates: OrderUpdates;
+  readonly jwtSecret: string;
+  readonly logger: Logger;
+  readonly metrics: Registry;
+}
+
+/** The fan-out settings a process reads from its configuration. */
+export function fanoutSettings(config: Config): FanoutSettings {
+  return {
+    host: config.HOST,
+    port: config.STREAM_PORT,
+    transport: config.FANOUT_TRANSPORT,
+    limits: {
+      windowMs: config.STREAM_CONFLATION_MS,
+      maxSymbolsPerConnection: config.STREAM_MAX_SYMBOLS,
+      slowBufferedBytes: config.STREAM_SLOW_BUFFER_BYTES,
+      maxBufferedBytes: config.STREAM_MAX_BUFFER_BYTES,
+      maxBehindMs: config.STREAM_MAX_BEHIND_MS,
+    },
+  };
+}
+
+/** The `fanout` process (or the price socket inside the embedded mode). */
+export async function startFanout(settings: FanoutSettings, deps: FanoutDependencies): Promise<RunningFanout> {
+  const hub = new FanoutHub({
+    stream: deps.stream,
+    catalog: deps.catalog,
+    orderUpdates: deps.orderUpdates,
+    verifyToken: tokenVerifier(deps.jwtSecret),
+    logger: deps.logger,
+    metrics: deps.metrics,
+    ...(settings.limits ? { limits: settings.limits } : {}),
+  });
+  const listen = settings.transport === 'uws' ? listenUws : listenWs;
+  const { server, publisher }: { server: StreamServer; publisher: TopicPublisher } = await listen(hub, { host: settings.host, port: settings.port });
+  await hub.start(publisher);
+  deps.logger.info({ url: `ws://${settings.host}:${server.port}/v1/stream`, transport: settings.transport }, 'price socket listening');
+  return {
+    hub,
+    port: server.port,
+    async stop() {
+      await server.close();
+      await hub.stop();
+    },
+  };
+}
