@@ -105,6 +105,8 @@ export class FanoutHub {
       published: new Counter({ name: 'fanout_quotes_published_total', help: 'Conflated quotes published (once per symbol per window)', registers }),
       slowClosed: new Counter({ name: 'fanout_slow_closed_total', help: 'Connections closed with 4008 for staying behind', registers }),
       fellBehind: new Counter({ name: 'fanout_fell_behind_total', help: 'Times a connection fell behind and was conflated to latest', registers }),
+      behind: new Gauge({ name: 'fanout_behind_connections', help: 'Connections conflated to latest because they are behind', registers }),
+      maxBuffered: new Gauge({ name: 'fanout_max_buffered_bytes', help: 'Largest socket send buffer at the end of the last window', registers }),
       rejected: new Counter({ name: 'fanout_client_errors_total', help: 'Client messages answered with an error', labelNames: ['code'], registers }),
     };
   }
@@ -288,8 +290,11 @@ export class FanoutHub {
    */
   private watchBackpressure(): void {
     const now = Date.now();
+    let maxBuffered = 0;
+    let behind = 0;
     for (const session of this.sessions) {
       const buffered = session.connection.bufferedAmount();
+      maxBuffered = Math.max(maxBuffered, buffered);
       if (session.behind) {
         if (buffered >= this.limits.maxBufferedBytes || now - session.behind.since > this.limits.maxBehindMs) {
           this.metrics.slowClosed.inc();
@@ -300,7 +305,10 @@ export class FanoutHub {
       } else if (buffered > this.limits.slowBufferedBytes) {
         this.fallBehind(session, now);
       }
+      if (session.behind) behind += 1;
     }
+    this.metrics.maxBuffered.set(maxBuffered);
+    this.metrics.behind.set(behind);
   }
 
   private fallBehind(session: Session, now: number): void {
