@@ -25,6 +25,8 @@ import { InProcessTickLog } from '../market-data/in-process-market-data.ts';
 import type { LatestQuotes, OrderUpdates } from '../../application/market/market-data.ts';
 import { KafkaTickStream } from '../market-data/kafka-tick-log.ts';
 import { RedisOrderUpdates } from '../market-data/redis-order-updates.ts';
+import type { StreamTickets } from '../../application/market/stream-tickets.ts';
+import { RedisStreamTickets } from '../market-data/stream-tickets.ts';
 import { ReferenceMarket, referenceUniverse } from '../market/reference-universe.ts';
 import { fanoutSettings, startFanout } from '../processes/fanout-process.ts';
 import { Redis } from 'ioredis';
@@ -115,7 +117,8 @@ async function runFanout(): Promise<void> {
   const orderUpdates = new RedisOrderUpdates(redis);
   const stream = await KafkaTickStream.connect(config.KAFKA_BROKERS.split(','), logger);
   const catalog = new ReferenceMarket(referenceUniverse({ seed: config.UNIVERSE_SEED, generated: config.UNIVERSE_SIZE }));
-  const fanout = await startFanout(fanoutSettings(config), { stream, catalog, orderUpdates, jwtSecret, logger, metrics });
+  const tickets = new RedisStreamTickets(redis, config.REDIS_KEY_PREFIX);
+  const fanout = await startFanout(fanoutSettings(config), { stream, catalog, orderUpdates, tickets, jwtSecret, logger, metrics });
   const operations = await buildApiServer({ logger, metrics, readiness: [{ name: 'redis', check: async () => (await redis.ping()) === 'PONG' }] });
   await operations.listen({ host: config.HOST, port: config.METRICS_PORT });
   exitGracefullyOnSignals(logger, config.SHUTDOWN_GRACE_MS, async () => {
@@ -146,6 +149,7 @@ async function runEmbedded(): Promise<void> {
     stream: tickLog,
     catalog: composition.container.resolve<ReferenceMarket>(TOKENS.Market),
     orderUpdates: composition.container.resolve<OrderUpdates>(TOKENS.OrderUpdates),
+    tickets: composition.container.resolve<StreamTickets>(TOKENS.StreamTickets),
     jwtSecret,
     logger: composition.logger,
     metrics: composition.container.resolve(TOKENS.Metrics),

@@ -24,6 +24,8 @@ import { openStores } from './open-event-store.ts';
 import { Redis } from 'ioredis';
 import type { LatestQuotes, OrderUpdates } from '../../application/market/market-data.ts';
 import { RedisOrderUpdates } from '../market-data/redis-order-updates.ts';
+import type { StreamTickets } from '../../application/market/stream-tickets.ts';
+import { InProcessStreamTickets, RedisStreamTickets } from '../market-data/stream-tickets.ts';
 import { FallbackQuoteSource } from '../market-data/fallback-quote-source.ts';
 import { InProcessLatestQuotes, InProcessOrderUpdates } from '../market-data/in-process-market-data.ts';
 import { RedisLatestQuotes } from '../market-data/redis-latest-quotes.ts';
@@ -90,6 +92,9 @@ export async function compose(config: Config, processName: string): Promise<Comp
     closers.push(() => updates.close());
     return updates;
   });
+  singleton<StreamTickets>(TOKENS.StreamTickets, (c) =>
+    config.MARKET_DATA_STORE === 'redis' ? new RedisStreamTickets(c.resolve(TOKENS.Redis), config.REDIS_KEY_PREFIX) : new InProcessStreamTickets(),
+  );
   singleton<SqlExchangeStatus>(TOKENS.ExchangeStatus, (c) => new SqlExchangeStatus(c.resolve(TOKENS.ReadModelDb)));
   singleton<ReadModelQueries>(TOKENS.ReadModelQueries, (c) => new SqlReadModelQueries(c.resolve(TOKENS.ReadModelDb)));
   singleton<ProjectionProgress>(TOKENS.ProjectionProgress, (c) => new SqlProjectionProgress(c.resolve(TOKENS.ReadModelDb), ALL_PROJECTIONS.map((p) => p.name)));
@@ -106,6 +111,7 @@ export async function compose(config: Config, processName: string): Promise<Comp
       catalog: market,
       quotes,
       clock: c.resolve(TOKENS.Clock),
+      streamTickets: c.resolve(TOKENS.StreamTickets),
       paperFunding: config.PAPER_FUNDING,
     };
   });

@@ -17,4 +17,5 @@ export const TOKENS = {
   Redis: Symbol('Redis'),
   LatestQuotes: Symbol('LatestQuotes'),
   OrderUpdates: Symbol('OrderUpdates'),
+  StreamTickets: Symbol('StreamTickets'),
 } as const;

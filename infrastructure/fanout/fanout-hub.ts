@@ -144,6 +144,14 @@ export class FanoutHub {
     return session;
   }
 
+  /** A connection authenticated by its transport (SSE: bearer header or ticket). */
+  openAuthenticated(connection: StreamConnection, principal: Principal): Session {
+    const session = this.open(connection);
+    clearTimeout(session.authTimer);
+    session.principal = principal;
+    return session;
+  }
+
   /** One client frame: its text, or undefined for a binary frame. */
   message(session: Session, text: string | undefined): void {
     if (session.closed || !this.withinRate(session)) return;

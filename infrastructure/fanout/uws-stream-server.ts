@@ -1,5 +1,6 @@
 import uWS from 'uWebSockets.js';
 import type { FanoutHub, Session, StreamConnection, TopicPublisher } from './fanout-hub.ts';
+import { mountSse } from './sse-stream.ts';
 
 export interface StreamServer {
   readonly port: number;
@@ -19,7 +20,10 @@ export function assertNativeUws(): void {
  * The price socket on uWebSockets.js: each conflated quote is serialised once and handed to uWS
  * topic publish, which writes it to every subscriber from native code (corked per socket).
  */
-export function listenUws(hub: FanoutHub, options: { host: string; port: number; idleTimeoutSeconds?: number }): Promise<{ server: StreamServer; publisher: TopicPublisher }> {
+export function listenUws(
+  hub: FanoutHub,
+  options: { host: string; port: number; idleTimeoutSeconds?: number; sse?: Parameters<typeof mountSse>[2] },
+): Promise<{ server: StreamServer; publisher: TopicPublisher }> {
   assertNativeUws();
   const app = uWS.App();
   app.ws<{ session?: Session }>(STREAM_PATH, {
@@ -61,18 +65,25 @@ export function listenUws(hub: FanoutHub, options: { host: string; port: number;
       if (data.session) hub.closed(data.session);
     },
   });
+  const sse = options.sse ? mountSse(app, hub, options.sse) : undefined;
   app.get('/healthz', (res) => void res.writeHeader('Content-Type', 'application/json').end('{"status":"ok"}'));
-  app.any('/*', (res) => void res.writeStatus('404 Not Found').writeHeader('Content-Type', 'application/json').end(JSON.stringify({ error: { code: 'not_found', message: `the price socket is at ${STREAM_PATH}` } })));
+  app.any('/*', (res) => void res.writeStatus('404 Not Found').writeHeader('Content-Type', 'application/json').end(JSON.stringify({ error: { code: 'not_found', message: `the price socket is at ${STREAM_PATH}, server-sent events at ${STREAM_PATH}/sse` } })));
 
   return new Promise((resolve, reject) => {
     app.listen(options.host, options.port, (listenSocket) => {
       if (!listenSocket) return reject(new Error(`the price socket could not listen on ${options.host}:${options.port}`));
       resolve({
-        publisher: { publish: (topic, message) => void app.publish(topic, message, false) },
+        publisher: {
+          publish: (topic, message) => {
+            app.publish(topic, message, false);
+            sse?.publish(topic, message);
+          },
+        },
         server: {
           port: uWS.us_socket_local_port(listenSocket),
           close: async () => {
             uWS.us_listen_socket_close(listenSocket);
+            sse?.close();
           },
         },
       });

@@ -17,6 +17,7 @@ import { accountRoutes } from './routes/account-routes.ts';
 import { marketRoutes } from './routes/market-routes.ts';
 import { operationsRoutes, type ReadinessCheck } from './routes/operations-routes.ts';
 import { orderRoutes } from './routes/order-routes.ts';
+import { streamRoutes } from './routes/stream-routes.ts';
 import type { TradingDependencies } from './routes/trading-dependencies.ts';
 
 export interface RateLimitSettings {
@@ -107,4 +108,5 @@ async function registerTradingApi(app: FastifyInstance, trading: TradingApiSetti
   await app.register(accountRoutes, trading);
   await app.register(orderRoutes, trading);
   await app.register(marketRoutes, trading);
+  await app.register(streamRoutes, trading);
 }

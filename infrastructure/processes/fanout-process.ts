@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { OrderUpdates, SymbolCatalog, TickStream } from '../../application/market/market-data.ts';
+import type { StreamTickets } from '../../application/market/stream-tickets.ts';
 import type { Config } from '../config/config.ts';
 import { FanoutHub, type FanoutLimits, type TopicPublisher } from '../fanout/fanout-hub.ts';
 import { listenUws, type StreamServer } from '../fanout/uws-stream-server.ts';
@@ -25,6 +26,8 @@ export interface FanoutDependencies {
   readonly stream: TickStream;
   readonly catalog: Pick<SymbolCatalog, 'isListed'>;
   readonly orderUpdates: OrderUpdates;
+  /** Redeems the SSE stream's tickets (issued by the API); without it SSE takes bearer headers only. */
+  readonly tickets?: StreamTickets;
   readonly jwtSecret: string;
   readonly logger: Logger;
   readonly metrics: Registry;
@@ -48,17 +51,20 @@ export function fanoutSettings(config: Config): FanoutSettings {
 
 /** The `fanout` process (or the price socket inside the embedded mode). */
 export async function startFanout(settings: FanoutSettings, deps: FanoutDependencies): Promise<RunningFanout> {
+  const verifyToken = tokenVerifier(deps.jwtSecret);
   const hub = new FanoutHub({
     stream: deps.stream,
     catalog: deps.catalog,
     orderUpdates: deps.orderUpdates,
-    verifyToken: tokenVerifier(deps.jwtSecret),
+    verifyToken,
     logger: deps.logger,
     metrics: deps.metrics,
     ...(settings.limits ? { limits: settings.limits } : {}),
   });
-  const listen = settings.transport === 'uws' ? listenUws : listenWs;
-  const { server, publisher }: { server: StreamServer; publisher: TopicPublisher } = await listen(hub, { host: settings.host, port: settings.port });
+  const { server, publisher }: { server: StreamServer; publisher: TopicPublisher } =
+    settings.transport === 'uws'
+      ? await listenUws(hub, { host: settings.host, port: settings.port, sse: { verifyToken, tickets: deps.tickets } })
+      : await listenWs(hub, { host: settings.host, port: settings.port });
   await hub.start(publisher);
   deps.logger.info({ url: `ws://${settings.host}:${server.port}/v1/stream`, transport: settings.transport }, 'price socket listening');
   return {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/processes.ts';
+import { StreamTestClient } from '../support/stream-test-client.ts';
 
 function startCli(args: string[], environment: Record<string, string>): { child: ChildProcess; output: () => string } {
   let output = '';
@@ -12,14 +13,37 @@ function startCli(args: string[], environment: Record<string, string>): { child:
   return { child, output: () => output };
 }
 
+/** Reads server-sent events from a streaming response until `enough` says so. */
+async function readEvents(response: Response, enough: (events: Array<{ event: string; id?: string; data: string }>) => boolean): Promise<Array<{ event: string; id?: string; data: string }>> {
+  const events: Array<{ event: string; id?: string; data: string }> = [];
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  while (!enough(events)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const fields = Object.fromEntries(block.split('\n').filter((line) => !line.startsWith(':')).map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)]));
+      if (fields.event) events.push({ event: fields.event, data: fields.data ?? '', ...(fields.id ? { id: fields.id } : {}) });
+    }
+  }
+  await reader.cancel();
+  return events;
+}
+
 describe('the embedded mode, started as a user starts it', () => {
   let port: number;
+  let streamPort: number;
   let running: ReturnType<typeof startCli>;
 
   beforeAll(async () => {
     port = await freePort();
+    streamPort = await freePort();
     const exchangePort = await freePort();
-    running = startCli(['embedded'], { API_PORT: String(port), EXCHANGE_PORT: String(exchangePort), EXCHANGE_URL: `http://127.0.0.1:${exchangePort}`, LOG_LEVEL: 'info' });
+    running = startCli(['embedded'], { API_PORT: String(port), STREAM_PORT: String(streamPort), EXCHANGE_PORT: String(exchangePort), EXCHANGE_URL: `http://127.0.0.1:${exchangePort}`, LOG_LEVEL: 'info' });
     const deadline = Date.now() + 45_000;
     while (Date.now() < deadline) {
       const up = await fetch(`http://127.0.0.1:${port}/healthz`).then((response) => response.ok, () => false);
@@ -83,6 +107,56 @@ describe('the embedded mode, started as a user starts it', () => {
     expect(seqs[0]).toBeGreaterThan(0);
     expect(seqs[1]).toBeGreaterThan(seqs[0]!);
     expect(seqs[2]).toBeGreaterThan(seqs[1]!);
+  });
+
+  it('streams quotes and this account\'s order updates on the price socket', async () => {
+    const token = /export TOKEN=(\S+)/.exec(running.output())![1]!;
+    expect(running.output()).toContain(`price socket ws://127.0.0.1:${streamPort}/v1/stream`);
+    const client = await StreamTestClient.connect(`ws://127.0.0.1:${streamPort}/v1/stream`, token);
+    client.send({ op: 'subscribe', symbols: ['AAPL', 'MSFT'] });
+    client.send({ op: 'subscribe_orders' });
+    await client.waitFor((c) => c.quotes().filter((quote) => !quote.snapshot).length >= 3, 10_000, 'live quotes');
+    expect(client.quotes()[0]).toMatchObject({ snapshot: true });
+
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    await fetch(`http://127.0.0.1:${port}/v1/account/deposits`, { method: 'POST', headers, body: JSON.stringify({ amountCents: 5_000_000, idempotencyKey: 'stream-test' }) });
+    const placed = await fetch(`http://127.0.0.1:${port}/v1/orders`, { method: 'POST', headers, body: JSON.stringify({ clientOrderId: 'stream-test-1', symbol: 'MSFT', side: 'buy', type: 'market', qty: 2, timeInForce: 'day' }) });
+    expect(placed.status).toBe(201);
+    const orderId = ((await placed.json()) as { id: string }).id;
+    await client.waitFor((c) => c.received.some((m) => m.type === 'order' && (m.order as { id: string; status: string }).status === 'filled'), 15_000, 'the fill as an order update');
+    const updates = client.received.filter((m) => m.type === 'order').map((m) => m.order as { id: string; status: string; version: number });
+    expect(updates.every((order) => order.id === orderId)).toBe(true);
+    expect(updates.map((order) => order.version)).toEqual([...updates.map((order) => order.version)].sort((a, b) => a - b));
+    await client.close();
+  });
+
+  it('serves the same quotes as server-sent events, by single-use ticket, resuming from Last-Event-ID', async () => {
+    const token = /export TOKEN=(\S+)/.exec(running.output())![1]!;
+    const issue = async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/v1/stream/tickets`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      expect(response.status).toBe(201);
+      return ((await response.json()) as { ticket: string }).ticket;
+    };
+    const sse = (query: string, headers: Record<string, string> = {}) => fetch(`http://127.0.0.1:${streamPort}/v1/stream/sse?${query}`, { headers });
+
+    const ticket = await issue();
+    const first = await sse(`symbols=AAPL&ticket=${ticket}`);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('content-type')).toBe('text/event-stream');
+    const events = await readEvents(first, (seen) => seen.filter((event) => event.event === 'quotes').length >= 3);
+    expect(events[0]).toMatchObject({ event: 'snapshot' });
+    expect(JSON.parse(events[0]!.data)).toMatchObject({ type: 'snapshot', symbol: 'AAPL', seq: expect.any(Number) });
+    const lastSeq = (JSON.parse(events.at(-1)!.data) as { data: Array<{ seq: number }> }).data[0]!.seq;
+
+    expect((await sse(`symbols=AAPL&ticket=${ticket}`)).status).toBe(401);
+    expect((await sse(`symbols=AAPL&token=${token}`)).status).toBe(400);
+    expect((await sse('symbols=AAPL')).status).toBe(401);
+
+    const resumed = await sse(`symbols=AAPL&ticket=${await issue()}`, { 'last-event-id': events.at(-1)!.id! });
+    const more = await readEvents(resumed, (seen) => seen.length >= 2);
+    const seqs = more.map((event) => JSON.parse(event.data) as { seq?: number; data?: Array<{ seq: number }> }).map((message) => message.seq ?? message.data![0]!.seq);
+    expect(seqs[0]).toBeGreaterThan(lastSeq);
+    expect(seqs[1]).toBeGreaterThan(seqs[0]!);
   });
 
   it('logs structured JSON', () => {

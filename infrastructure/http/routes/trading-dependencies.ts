@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { moveFunds } from '../../../application/accounts/move-funds.ts';
 import type { QuoteSource, SymbolCatalog } from '../../../application/market/market-data.ts';
+import type { StreamTickets } from '../../../application/market/stream-tickets.ts';
 import type { cancelOrder } from '../../../application/orders/cancel-order.ts';
 import type { placeOrder } from '../../../application/orders/place-order.ts';
 import type { ReadModelQueries } from '../../../application/read-models/queries.ts';
@@ -16,6 +17,7 @@ export interface TradingDependencies {
   readonly catalog: SymbolCatalog;
   readonly quotes: QuoteSource;
   readonly clock: Clock;
+  readonly streamTickets: StreamTickets;
   /** Traders may fund their own accounts (paper trading; on in the embedded mode). */
   readonly paperFunding: boolean;
 }
