@@ -19,6 +19,7 @@ import { startProjector } from '../processes/projector-process.ts';
 import { spawnExchangeSimulator, startExchangeSimulator } from '../processes/exchange-sim-process.ts';
 import { startWorker } from '../processes/worker-process.ts';
 import { startIngestor } from '../processes/ingestor-process.ts';
+import { startInProcessCandles, startKafkaCandles } from '../processes/candles-process.ts';
 import { KafkaTickLog } from '../market-data/kafka-tick-log.ts';
 import { RedisLatestQuotes } from '../market-data/redis-latest-quotes.ts';
 import { InProcessTickLog } from '../market-data/in-process-market-data.ts';
@@ -107,6 +108,22 @@ async function runIngestor(): Promise<void> {
   });
 }
 
+/** The candles consumer: market.ticks into PostgreSQL candles, with /healthz, /readyz, /metrics on METRICS_PORT. */
+async function runCandles(): Promise<void> {
+  const config = configOrExit();
+  const logger = createLogger({ level: config.LOG_LEVEL, process: 'candles' });
+  const metrics = createMetricsRegistry('candles');
+  const db = PostgresSqlClient.connect(config.DATABASE_URL, { max: 4, applicationName: 'trading-core-candles' });
+  const candles = await startKafkaCandles(config, { db, logger, metrics });
+  const operations = await buildApiServer({ logger, metrics, readiness: candles.readiness });
+  await operations.listen({ host: config.HOST, port: config.METRICS_PORT });
+  exitGracefullyOnSignals(logger, config.SHUTDOWN_GRACE_MS, async () => {
+    await closeDraining(operations);
+    await candles.stop();
+    await db.close();
+  });
+}
+
 async function runFanout(): Promise<void> {
   const config = configOrExit();
   const jwtSecret = requireSecret(config);
@@ -135,6 +152,7 @@ async function runEmbedded(): Promise<void> {
   const composition = await compose(config, 'embedded');
   const exchange = await spawnExchangeSimulator(config, composition.logger);
   const tickLog = new InProcessTickLog();
+  const candles = await startInProcessCandles(composition, tickLog);
   const ingestor = await startIngestor(
     config,
     tickLog,
@@ -161,6 +179,7 @@ async function runEmbedded(): Promise<void> {
       ['worker', () => worker.stop()],
       ['projector', () => projector.stop()],
       ['ingestor', () => ingestor.stop()],
+      ['candles', () => candles.stop()],
       ['exchange simulator', () => exchange.stop()],
       ['stores', () => composition.close()],
     ];
@@ -248,6 +267,7 @@ program
   .description('the price socket (uWebSockets.js) on STREAM_PORT: every partition of market.ticks to many clients; needs JWT_SECRET')
   .action(runFanout);
 program.command('ingestor').description('the tick feed into Kafka (market.ticks, market.last) and the latest quotes into Redis').action(runIngestor);
+program.command('candles').description('folds market.ticks into 1s/1m/1h/1d candles in PostgreSQL and prunes old 1s candles; /metrics on METRICS_PORT').action(runCandles);
 program
   .command('worker')
   .description('routes orders to the exchange, applies its execution feed, reconciles stuck orders')

@@ -29,6 +29,8 @@ import { InProcessStreamTickets, RedisStreamTickets } from '../market-data/strea
 import { FallbackQuoteSource } from '../market-data/fallback-quote-source.ts';
 import { InProcessLatestQuotes, InProcessOrderUpdates } from '../market-data/in-process-market-data.ts';
 import { RedisLatestQuotes } from '../market-data/redis-latest-quotes.ts';
+import type { CandleStore } from '../../application/market/candles.ts';
+import { SqlCandleStore } from '../market-data/candles/sql-candle-store.ts';
 import { TOKENS } from './tokens.ts';
 
 /** A process's wired dependencies and the order to release them in. */
@@ -97,6 +99,7 @@ export async function compose(config: Config, processName: string): Promise<Comp
   );
   singleton<SqlExchangeStatus>(TOKENS.ExchangeStatus, (c) => new SqlExchangeStatus(c.resolve(TOKENS.ReadModelDb)));
   singleton<ReadModelQueries>(TOKENS.ReadModelQueries, (c) => new SqlReadModelQueries(c.resolve(TOKENS.ReadModelDb)));
+  singleton<CandleStore>(TOKENS.CandleStore, (c) => new SqlCandleStore(c.resolve(TOKENS.ReadModelDb)));
   singleton<ProjectionProgress>(TOKENS.ProjectionProgress, (c) => new SqlProjectionProgress(c.resolve(TOKENS.ReadModelDb), ALL_PROJECTIONS.map((p) => p.name)));
   singleton<TradingDependencies>(TOKENS.TradingDependencies, (c) => {
     const commands = c.resolve<CommandHandler>(TOKENS.CommandHandler);
@@ -110,6 +113,7 @@ export async function compose(config: Config, processName: string): Promise<Comp
       queries: c.resolve(TOKENS.ReadModelQueries),
       catalog: market,
       quotes,
+      candles: c.resolve<CandleStore>(TOKENS.CandleStore),
       clock: c.resolve(TOKENS.Clock),
       streamTickets: c.resolve(TOKENS.StreamTickets),
       paperFunding: config.PAPER_FUNDING,

@@ -17,5 +17,6 @@ export const TOKENS = {
   Redis: Symbol('Redis'),
   LatestQuotes: Symbol('LatestQuotes'),
   OrderUpdates: Symbol('OrderUpdates'),
+  CandleStore: Symbol('CandleStore'),
   StreamTickets: Symbol('StreamTickets'),
 } as const;

@@ -67,6 +67,10 @@ const environmentSchema = z
     STREAM_MAX_BEHIND_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
     /** How long the exchange feed may be silent before the ingestor marks its symbols stale. */
     STALE_AFTER_MS: z.coerce.number().int().min(100).max(600_000).default(3_000),
+    /** How long one-second candles are kept; minute, hour and day candles are kept for good. */
+    CANDLES_1S_RETENTION_MS: z.coerce.number().int().min(1_000).max(366 * 86_400_000).default(86_400_000),
+    /** How often the candles process prunes one-second candles past their retention. */
+    CANDLES_PRUNE_EVERY_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   })
   .superRefine((env, context) => {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { CANDLE_INTERVALS, MAX_CANDLES_PER_QUERY } from '../../../application/market/candles.ts';
 import { ApiError } from '../api-error.ts';
 import { cursorQuery, errorBody, limitQuery, quoteBody, symbolParam } from '../schemas/contract-schemas.ts';
 import type { TradingDependencies } from './trading-dependencies.ts';
@@ -40,19 +41,52 @@ export const marketRoutes: FastifyPluginAsyncZod<TradingDependencies> = async (a
     {
       schema: {
         tags: ['market data'],
-        summary: 'OHLCV candles (filled by the candles consumer of the market-data tier)',
+        summary: 'OHLCV candles',
+        description:
+          `Candles whose bucket starts within [from, to] (both optional, both inclusive), oldest first. ` +
+          `At most \`limit\` candles are returned (default and cap ${MAX_CANDLES_PER_QUERY}): when the window holds more, ` +
+          `the newest ones — so without from/to the answer is the latest candles. To page back, ask again with ` +
+          `to = the first candle's t minus one millisecond. t is the bucket's start (UTC; a day starts at 00:00Z); ` +
+          `o/h/l/c are prices in cents, v the shares traded in the bucket. One-second candles are kept for ` +
+          `CANDLES_1S_RETENTION_MS (24 h by default); the others for good.`,
         params: z.object({ symbol: symbolParam }),
-        querystring: z.object({ interval: z.enum(['1s', '1m', '1h', '1d']).default('1m'), from: z.iso.datetime().optional(), to: z.iso.datetime().optional() }),
+        querystring: z.object({
+          interval: z.enum(CANDLE_INTERVALS).default('1m'),
+          from: z.iso.datetime({ offset: true }).optional(),
+          to: z.iso.datetime({ offset: true }).optional(),
+          limit: limitQuery(MAX_CANDLES_PER_QUERY, MAX_CANDLES_PER_QUERY),
+        }),
         response: {
-          200: z.object({ candles: z.array(z.object({ t: z.string(), o: z.number().int(), h: z.number().int(), l: z.number().int(), c: z.number().int(), v: z.number().int() })) }),
+          200: z.object({
+            candles: z.array(
+              z.object({
+                t: z.string().describe('bucket start, ISO-8601 UTC with milliseconds'),
+                o: z.number().int(),
+                h: z.number().int(),
+                l: z.number().int(),
+                c: z.number().int(),
+                v: z.number().int(),
+              }),
+            ),
+          }),
           400: errorBody,
           404: errorBody,
         },
       },
     },
     async (request) => {
-      if (!deps.catalog.isListed(request.params.symbol)) throw new ApiError(404, 'not_found', `${request.params.symbol} is not listed`);
-      return { candles: [] };
+      const { symbol } = request.params;
+      if (!deps.catalog.isListed(symbol)) throw new ApiError(404, 'not_found', `${symbol} is not listed`);
+      const { interval, limit } = request.query;
+      const fromMs = request.query.from === undefined ? undefined : Date.parse(request.query.from);
+      const toMs = request.query.to === undefined ? undefined : Date.parse(request.query.to);
+      if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) {
+        throw new ApiError(400, 'invalid_request', 'from must not be after to', [{ field: 'querystring.from', message: 'is after to' }]);
+      }
+      const candles = await deps.candles.candles({ symbol, interval, limit, ...(fromMs === undefined ? {} : { fromMs }), ...(toMs === undefined ? {} : { toMs }) });
+      return {
+        candles: candles.map((candle) => ({ t: new Date(candle.startMs).toISOString(), o: candle.openCents, h: candle.highCents, l: candle.lowCents, c: candle.closeCents, v: candle.volume })),
+      };
     },
   );
 };

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { moveFunds } from '../../../application/accounts/move-funds.ts';
+import type { CandleQueries } from '../../../application/market/candles.ts';
 import type { QuoteSource, SymbolCatalog } from '../../../application/market/market-data.ts';
 import type { StreamTickets } from '../../../application/market/stream-tickets.ts';
 import type { cancelOrder } from '../../../application/orders/cancel-order.ts';
@@ -16,6 +17,8 @@ export interface TradingDependencies {
   readonly queries: ReadModelQueries;
   readonly catalog: SymbolCatalog;
   readonly quotes: QuoteSource;
+  /** OHLCV candles the candles consumer keeps. */
+  readonly candles: CandleQueries;
   readonly clock: Clock;
   readonly streamTickets: StreamTickets;
   /** Traders may fund their own accounts (paper trading; on in the embedded mode). */
