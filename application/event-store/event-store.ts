@@ -39,6 +39,11 @@ export interface RecordedEvent<Type extends string = string, Data = unknown> {
   readonly data: Data;
   readonly metadata: EventMetadata;
   readonly recordedAt: Date;
+  /**
+   * Tamper evidence: sha256 of the canonical JSON of type, data, metadata and the hash of the
+   * stream's previous event (application/event-store/event-chain.ts), set by the store at append.
+   */
+  readonly hash: string;
 }
 
 export interface AppendResult {

@@ -5,6 +5,7 @@ import {
   type EventStore,
   type RecordedEvent,
 } from '../../application/event-store/event-store.ts';
+import { ChainVerifier, GENESIS_HASH, chainHash } from '../../application/event-store/event-chain.ts';
 import { anEvent, events, idsOf, take, uniqueStream } from '../support/events.ts';
 
 export interface ContractSubject {
@@ -135,6 +136,33 @@ export function describeEventStoreContract(adapter: string, open: () => Promise<
           if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(WrongExpectedRevisionError);
         }
         expect(await store.readStream(stream)).toHaveLength(2);
+      });
+    });
+
+    describe('tamper evidence', () => {
+      it('chains every event to the previous one of its stream by hash, across appends and streams', async () => {
+        const head = await store.headPosition();
+        const [a, b] = [uniqueStream(), uniqueStream()];
+        await store.append(a, [anEvent('Opened', { amountCents: 1, note: 'quote " and \\ and \n and ✓' }), anEvent('Credited', { nested: { z: 1, a: [true, null, 'x'] } })], 'no_stream');
+        await store.append(b, events(2), 'any');
+        await store.append(a, events(3), 1n);
+
+        const streamA = await store.readStream(a);
+        expect(streamA[0]!.hash).toBe(chainHash(GENESIS_HASH, streamA[0]!));
+        for (let i = 1; i < streamA.length; i += 1) expect(streamA[i]!.hash).toBe(chainHash(streamA[i - 1]!.hash, streamA[i]!));
+        expect(new ChainVerifier().check(await allOf([a, b], head, 7))).toBeUndefined();
+      });
+
+      it('names the first event whose content no longer matches its link', async () => {
+        const stream = uniqueStream();
+        await store.append(stream, events(3), 'no_stream');
+        const read = await store.readStream(stream);
+        const altered = read.map((event, i) => (i === 1 ? { ...event, data: { ...(event.data as object), forged: true } } : event));
+
+        const broken = new ChainVerifier().check(altered);
+
+        expect(broken).toMatchObject({ streamId: stream, revision: 1n, id: read[1]!.id });
+        expect(new ChainVerifier().check(read.filter((_, i) => i !== 1))).toMatchObject({ revision: 2n, problem: expect.stringContaining('missing') });
       });
     });
 

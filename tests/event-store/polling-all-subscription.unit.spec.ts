@@ -12,6 +12,7 @@ const at = (position: bigint): RecordedEvent => ({
   data: {},
   metadata: { correlationId: 'c', causationId: 'c', principal: 'p' },
   recordedAt: new Date(0),
+  hash: '',
 });
 
 /** A log that answers reads from a script: one batch per read, then nothing. */

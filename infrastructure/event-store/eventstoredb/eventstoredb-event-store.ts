@@ -30,6 +30,10 @@ import {
   type SubscribeToAllOptions,
 } from '../../../application/event-store/event-store.ts';
 import { validateAppend } from '../../../application/event-store/validate-append.ts';
+import { chainHash, GENESIS_HASH } from '../../../application/event-store/event-chain.ts';
+
+/** Where an event's chain hash lives in EventStoreDB: a metadata key the application never uses. */
+const HASH_KEY = '$hash';
 
 /**
  * The event store of record in production: EventStoreDB (KurrentDB) over gRPC.
@@ -44,24 +48,42 @@ export class EventStoreDbEventStore implements EventStore {
     return new EventStoreDbEventStore(EventStoreDBClient.connectionString(connectionString));
   }
 
+  /**
+   * Appends with the hash chain (application/event-store/event-chain.ts): the stream's last
+   * event is read, the new events' hashes computed from it and stored in their metadata
+   * (`$hash`), and the append made against exactly that revision so no other writer can slip in
+   * between; when the caller allowed any revision, a lost race is retried from the new last event.
+   */
   async append(streamId: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
     validateAppend(streamId, events);
-    try {
-      const result = await this.client.appendToStream(
-        streamId,
-        events.map((event) =>
-          jsonEvent({ id: event.id, type: event.type, data: event.data as never, metadata: event.metadata as never }),
-        ),
-        { expectedRevision: toEsdbExpected(expectedRevision) },
-      );
-      if (!result.position) throw new Error(`append to ${streamId} returned no position`);
-      return { nextExpectedRevision: result.nextExpectedRevision, position: result.position.commit };
-    } catch (error) {
-      if (error instanceof WrongExpectedVersionError) {
-        const actual = error.actualVersion === NO_STREAM ? 'no_stream' : error.actualVersion;
-        throw new WrongExpectedRevisionError(streamId, expectedRevision, actual);
+    for (let attempt = 0; ; attempt += 1) {
+      const recent = await this.readStream(streamId, { direction: 'backwards', maxCount: events.length });
+      const last = recent[0];
+      const actual = last ? last.revision : 'no_stream';
+      const flexible = expectedRevision === 'any' || (expectedRevision === 'stream_exists' && last !== undefined);
+      if (flexible && recent.some((event) => event.id === events[0]!.id)) {
+        // The same events, appended before: nothing to write (EventStoreDB's idempotence, made explicit).
+        const found = recent.find((event) => event.id === events[events.length - 1]!.id) ?? last!;
+        return { nextExpectedRevision: found.revision, position: found.position, alreadyWritten: true };
       }
-      throw error;
+      let previous = last?.hash ?? GENESIS_HASH;
+      const chained = events.map((event) => {
+        previous = chainHash(previous, event);
+        return jsonEvent({ id: event.id, type: event.type, data: event.data as never, metadata: { ...event.metadata, [HASH_KEY]: previous } as never });
+      });
+      const expected = flexible ? (actual === 'no_stream' ? NO_STREAM : actual) : toEsdbExpected(expectedRevision);
+      try {
+        const result = await this.client.appendToStream(streamId, chained, { expectedRevision: expected });
+        if (!result.position) throw new Error(`append to ${streamId} returned no position`);
+        return { nextExpectedRevision: result.nextExpectedRevision, position: result.position.commit };
+      } catch (error) {
+        if (error instanceof WrongExpectedVersionError) {
+          if (flexible && attempt < 10) continue;
+          const found = error.actualVersion === NO_STREAM ? 'no_stream' : error.actualVersion;
+          throw new WrongExpectedRevisionError(streamId, expectedRevision, found);
+        }
+        throw error;
+      }
     }
   }
 
@@ -170,6 +192,7 @@ function toRecordedEvent(resolved: ResolvedEvent | AllStreamResolvedEvent): Reco
   if (!event || event.type.startsWith('$') || event.streamId.startsWith('$') || !event.isJson) return undefined;
   const position = event.position?.commit ?? resolved.commitPosition;
   if (position === undefined) return undefined;
+  const { [HASH_KEY]: hash, ...withoutHash } = event.metadata as unknown as EventMetadata & { [HASH_KEY]?: unknown };
   return {
     streamId: event.streamId,
     revision: event.revision,
@@ -177,7 +200,8 @@ function toRecordedEvent(resolved: ResolvedEvent | AllStreamResolvedEvent): Reco
     id: event.id,
     type: event.type,
     data: event.data,
-    metadata: event.metadata as unknown as EventMetadata,
+    metadata: withoutHash,
     recordedAt: event.created,
+    hash: typeof hash === 'string' ? hash : '',
   };
 }

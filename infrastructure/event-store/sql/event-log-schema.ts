@@ -138,4 +138,68 @@ END
 $fn$;
 `,
   },
+  {
+    // Tamper evidence (docs/adr/0011-tamper-evident-event-log.md): every event carries the
+    // sha256 of the canonical JSON (jsonb's text form) of its type, data, metadata and the hash
+    // of its stream's previous event, computed in the statement that appends it.
+    version: 10,
+    name: 'event hash chain',
+    sql: /* sql */ `
+ALTER TABLE events ADD COLUMN hash text;
+
+CREATE OR REPLACE FUNCTION event_chain_hash(p_previous text, p_type text, p_data jsonb, p_metadata jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE AS $fn$
+  SELECT encode(sha256(convert_to(jsonb_build_object('type', p_type, 'data', p_data, 'metadata', p_metadata, 'previousHash', p_previous)::text, 'UTF8')), 'hex')
+$fn$;
+
+CREATE OR REPLACE FUNCTION append_to_locked_stream(p_stream text, p_expected text, p_events jsonb, p_first_position bigint,
+  OUT status text, OUT next_expected_revision bigint, OUT last_position bigint, OUT actual_revision bigint)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_count    int := jsonb_array_length(p_events);
+  v_found_stream text;
+  v_found_revision bigint;
+  v_matching int;
+  v_previous text;
+  v_event jsonb;
+  v_index int;
+BEGIN
+  SELECT e.revision, e.hash INTO actual_revision, v_previous FROM events e WHERE e.stream_id = p_stream ORDER BY e.revision DESC LIMIT 1;
+  IF (p_expected = 'no_stream' AND actual_revision IS NOT NULL)
+     OR (p_expected = 'stream_exists' AND actual_revision IS NULL)
+     OR (p_expected NOT IN ('any', 'stream_exists', 'no_stream') AND actual_revision IS DISTINCT FROM p_expected::bigint) THEN
+    SELECT e.stream_id, e.revision INTO v_found_stream, v_found_revision
+      FROM events e WHERE e.id = (p_events -> 0 ->> 'id')::uuid;
+    IF FOUND AND v_found_stream = p_stream AND (
+         (p_expected = 'no_stream' AND v_found_revision = 0)
+         OR (p_expected NOT IN ('any', 'stream_exists', 'no_stream') AND v_found_revision = p_expected::bigint + 1)) THEN
+      SELECT count(*) INTO v_matching
+        FROM jsonb_array_elements(p_events) WITH ORDINALITY AS n(event, ord)
+        JOIN events e ON e.stream_id = p_stream AND e.revision = v_found_revision + n.ord - 1 AND e.id = (n.event ->> 'id')::uuid;
+      IF v_matching = v_count THEN
+        status := 'duplicate';
+        next_expected_revision := v_found_revision + v_count - 1;
+        SELECT e.position INTO last_position FROM events e WHERE e.stream_id = p_stream AND e.revision = next_expected_revision;
+        RETURN;
+      END IF;
+    END IF;
+    status := 'conflict';
+    RETURN;
+  END IF;
+
+  v_previous := coalesce(v_previous, repeat('0', 64));
+  FOR v_index IN 0 .. v_count - 1 LOOP
+    v_event := p_events -> v_index;
+    v_previous := event_chain_hash(v_previous, v_event ->> 'type', v_event -> 'data', v_event -> 'metadata');
+    INSERT INTO events (position, stream_id, revision, id, type, data, metadata, hash)
+    VALUES (p_first_position + v_index, p_stream, coalesce(actual_revision, -1) + v_index + 1,
+            (v_event ->> 'id')::uuid, v_event ->> 'type', v_event -> 'data', v_event -> 'metadata', v_previous);
+  END LOOP;
+  status := 'ok';
+  next_expected_revision := coalesce(actual_revision, -1) + v_count;
+  last_position := p_first_position + v_count - 1;
+END
+$fn$;
+`,
+  },
 ];

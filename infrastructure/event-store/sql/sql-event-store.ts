@@ -25,12 +25,13 @@ interface EventRow {
   data: unknown;
   metadata: EventMetadata;
   recorded_at: Date;
+  hash: string | null;
 }
 
 // Columns come out as text (bigint exceeds JavaScript numbers); every ORDER BY names the table's
 // column, because a bare name would sort by these text aliases: '100…' before '99…'.
 const EVENT_COLUMNS =
-  'position::text AS position, stream_id, revision::text AS revision, id::text AS id, type, data, metadata, recorded_at';
+  'position::text AS position, stream_id, revision::text AS revision, id::text AS id, type, data, metadata, recorded_at, hash';
 
 
 const DEFAULT_READ_COUNT = 4096;
@@ -148,5 +149,6 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
     data: row.data,
     metadata: row.metadata,
     recordedAt: row.recorded_at instanceof Date ? row.recorded_at : new Date(row.recorded_at),
+    hash: row.hash ?? '',
   };
 }
