@@ -8,16 +8,19 @@ import type { SqlEventStore } from '../../infrastructure/event-store/sql/sql-eve
 import { anEvent, events, uniqueStream } from '../support/events.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres-test-database.ts';
 
+/** Strings PostgreSQL can store: no lone surrogates (they do not survive UTF-8). */
+const wellFormed = (text: string) => Buffer.from(text, 'utf8').toString('utf8') === text;
+
 /** JSON values like the ones events carry: integers, strings of any characters, nesting. */
 const eventLikeJson = fc.letrec((tie) => ({
   value: fc.oneof(
     { depthSize: 'small' },
     fc.integer({ min: -1e12, max: 1e12 }),
-    fc.string({ unit: 'binary', maxLength: 12 }).filter((text) => !text.includes('\u0000') && text.isWellFormed()),
+    fc.string({ unit: 'binary', maxLength: 12 }).filter((text) => !text.includes('\u0000') && wellFormed(text)),
     fc.boolean(),
     fc.constant(null),
     fc.array(tie('value'), { maxLength: 4 }),
-    fc.dictionary(fc.string({ unit: 'binary', maxLength: 6 }).filter((key) => !key.includes('\u0000') && key.isWellFormed()), tie('value'), { maxKeys: 5 }),
+    fc.dictionary(fc.string({ unit: 'binary', maxLength: 6 }).filter((key) => !key.includes('\u0000') && wellFormed(key)), tie('value'), { maxKeys: 5 }),
   ),
 })).value;
 
