@@ -1,0 +1,106 @@
+import { availableParallelism } from 'node:os';
+import type { LatencySummary } from './fanout-load.ts';
+
+/** What one server's run measured. */
+export interface RunResult {
+  readonly transport: 'uws' | 'ws';
+  readonly connectionsAsked: number;
+  readonly connectionsOpened: number;
+  readonly connectionsFailed: number;
+  readonly connectionsOpenAtEnd: number;
+  readonly seconds: number;
+  readonly deliveries: number;
+  readonly serverCpuSeconds: number;
+  readonly latencyMs: LatencySummary;
+  /** RSS before connecting (ticks flowing), after the ramp (ticks paused, connections at rest), after the window. */
+  readonly rssBeforeBytes: number;
+  readonly rssIdleBytes: number;
+  readonly rssAfterBytes: number;
+  /** Server CPU (fraction of a core) following the ticks with no connection: the intake's fixed cost. */
+  readonly intakeCpuFraction: number;
+  readonly ticksPublished: number;
+  readonly ticksSkipped: number;
+  readonly snapshots: number;
+  readonly errorMessages: number;
+  readonly frames: number;
+  readonly bytes: number;
+  readonly loadCpuSeconds: number;
+  readonly machineBusyFraction: number;
+  /** CPU seconds in the window: the whole machine, the Kafka broker (NaN when not found), this process (the tick generator). */
+  readonly machineBusySeconds: number;
+  readonly kafkaCpuSeconds: number;
+  readonly generatorCpuSeconds: number;
+  readonly closes: Record<string, number>;
+  readonly fellBehind: number | undefined;
+  readonly slowClosed: number | undefined;
+  /** Server diagnostics from its /metrics: heap used at the start and end of the window, the largest socket send buffer, event-loop lag p99 in the window. */
+  readonly heapUsedBytes: readonly [number | undefined, number | undefined];
+  readonly maxBufferedBytes: number | undefined;
+  readonly eventLoopLagP99Seconds: number | undefined;
+}
+
+export const perSecond = (result: RunResult) => result.deliveries / result.seconds;
+export const perCpuSecond = (result: RunResult) => (result.serverCpuSeconds > 0 ? result.deliveries / result.serverCpuSeconds : Number.NaN);
+export const rssPerConnection = (result: RunResult) => (result.rssAfterBytes - result.rssBeforeBytes) / Math.max(1, result.connectionsOpenAtEnd);
+export const rssAtRestPerConnection = (result: RunResult) => (result.rssIdleBytes - result.rssBeforeBytes) / Math.max(1, result.connectionsOpened);
+
+const integer = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a');
+const decimal = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+const mib = (bytes: number) => `${decimal(bytes / 1_048_576)} MiB`;
+
+function rows(result: RunResult): Array<[string, string]> {
+  const closes = Object.entries(result.closes).map(([code, count]) => `${code}×${count}`).join(' ') || 'none';
+  return [
+    ['connections (open / asked)', `${integer(result.connectionsOpenAtEnd)} / ${integer(result.connectionsAsked)}${result.connectionsFailed ? ` (${integer(result.connectionsFailed)} failed)` : ''}`],
+    ['deliveries per second', integer(perSecond(result))],
+    ['deliveries per server CPU-second', integer(perCpuSecond(result))],
+    ['server CPU', `${decimal((result.serverCpuSeconds / result.seconds) * 100, 0)} % of a core (${decimal(result.intakeCpuFraction * 100, 0)} % with no connections: tick intake)`],
+    ['latency p50 / p99 / p99.9 (ms)', `${decimal(result.latencyMs.p50, 0)} / ${decimal(result.latencyMs.p99, 0)} / ${decimal(result.latencyMs.p999, 0)}  (max ${decimal(result.latencyMs.max, 0)}, ${integer(result.latencyMs.samples)} samples)`],
+    ['server RSS per connection', `${decimal(rssPerConnection(result) / 1024, 2)} KiB  (${mib(result.rssBeforeBytes)} → ${mib(result.rssAfterBytes)})`],
+    ['  … at rest after the ramp (ticks paused)', `${decimal(rssAtRestPerConnection(result) / 1024, 2)} KiB  (→ ${mib(result.rssIdleBytes)})`],
+    ['ticks published per second', `${integer(result.ticksPublished / result.seconds)}${result.ticksSkipped ? ` (${integer(result.ticksSkipped)} skipped: generator starved)` : ''}`],
+    ['frames / MiB per second', `${integer(result.frames / result.seconds)} / ${decimal(result.bytes / result.seconds / 1_048_576)}`],
+    ['snapshots, error messages in window', `${integer(result.snapshots)}, ${integer(result.errorMessages)}`],
+    ['fell behind / closed 4008 (server)', `${result.fellBehind === undefined ? 'n/a' : integer(result.fellBehind)} / ${result.slowClosed === undefined ? 'n/a' : integer(result.slowClosed)}`],
+    ['closes seen by the load', closes],
+    ['server heap used (window start → end)', result.heapUsedBytes.every((value) => value !== undefined) ? `${mib(result.heapUsedBytes[0]!)} → ${mib(result.heapUsedBytes[1]!)}` : 'n/a'],
+    ['server event-loop lag p99, max send buffer', `${result.eventLoopLagP99Seconds === undefined ? 'n/a' : `${decimal(result.eventLoopLagP99Seconds * 1_000, 0)} ms`}, ${result.maxBufferedBytes === undefined ? 'n/a' : `${decimal(result.maxBufferedBytes / 1024, 1)} KiB`}`],
+    ['CPU in cores: server, load, ticks, Kafka, rest', cpuShares(result)],
+    ['machine busy', `${decimal(result.machineBusyFraction * 100, 0)} % of ${availableParallelism()} cores`],
+  ];
+}
+
+/** Who used the machine in the window; "rest" is everything else on it (other users included). */
+function cpuShares(result: RunResult): string {
+  const cores = (seconds: number) => decimal(seconds / result.seconds, 2);
+  const known = result.serverCpuSeconds + result.loadCpuSeconds + result.generatorCpuSeconds + (Number.isFinite(result.kafkaCpuSeconds) ? result.kafkaCpuSeconds : 0);
+  return [result.serverCpuSeconds, result.loadCpuSeconds, result.generatorCpuSeconds, result.kafkaCpuSeconds, result.machineBusySeconds - known].map(cores).join(' / ');
+}
+
+export function printRun(result: RunResult): void {
+  const title = result.transport === 'uws' ? 'uWebSockets.js fan-out (ours)' : 'ws fan-out (baseline)';
+  console.log(`\n${title}, ${decimal(result.seconds)} s window`);
+  for (const [label, value] of rows(result)) console.log(`  ${label.padEnd(46)} ${value}`);
+}
+
+/** The issue's goals, PASS or MISS; a miss is reported, never an exit status. */
+export function printComparison(ours: RunResult | undefined, baseline: RunResult | undefined, windowMs: number): void {
+  console.log('\nGoals');
+  const line = (goal: string, measured: string, pass: boolean | undefined) => console.log(`  ${pass === undefined ? 'n/a ' : pass ? 'PASS' : 'MISS'}  ${goal.padEnd(50)} ${measured}`);
+  if (ours) {
+    line(`p99 tick-to-client ≤ ${windowMs + 20} ms (window ${windowMs} ms + 20)`, `${decimal(ours.latencyMs.p99, 0)} ms`, Number.isFinite(ours.latencyMs.p99) ? ours.latencyMs.p99 <= windowMs + 20 : false);
+    line('server RSS per connection < 4 KiB', `${decimal(rssPerConnection(ours) / 1024, 2)} KiB after the window (${decimal(rssAtRestPerConnection(ours) / 1024, 2)} KiB at rest after the ramp)`, rssPerConnection(ours) < 4 * 1024);
+  }
+  if (ours && baseline) {
+    const ratio = perCpuSecond(ours) / perCpuSecond(baseline);
+    line('deliveries per CPU-second ≥ 5× the ws baseline', `${decimal(ratio, 2)}×`, ratio >= 5);
+    console.log('\nOurs / baseline');
+    const ratioLine = (label: string, value: number) => console.log(`  ${label.padEnd(46)} ${decimal(value, 2)}×`);
+    ratioLine('deliveries per second', perSecond(ours) / perSecond(baseline));
+    ratioLine('deliveries per server CPU-second', ratio);
+    ratioLine('latency p99', ours.latencyMs.p99 / baseline.latencyMs.p99);
+    ratioLine('server RSS per connection', rssPerConnection(ours) / rssPerConnection(baseline));
+  } else {
+    line('deliveries per CPU-second ≥ 5× the ws baseline', 'needs both servers (no --only)', undefined);
+  }
+}

@@ -1,0 +1,270 @@
+/**
+ * Fan-out benchmark: one `trading-core fanout` process, load from a separate process, N price-socket
+ * connections (default 10,000) each subscribed to 20 symbols drawn with Zipf skew from 5,000,
+ * ticks at 20,000/s into Kafka. Prints deliveries per second, deliveries per server CPU-second,
+ * tick-to-client latency percentiles and server RSS per connection, for our uWebSockets.js
+ * fan-out and, in the same run under the same load, for the `ws` baseline (same hub: protocol and
+ * conflation), then the goals as PASS/MISS. Exits non-zero only on errors.
+ *
+ *   npm run bench:fanout [-- --connections 10000 --seconds 15 --only uws]
+ *
+ * Needs Kafka and Redis (`npm run services:up`).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { Presets, SingleBar } from 'cli-progress';
+import { Command, Option } from 'commander';
+import { benchUniverse, serverUniverseSize } from './bench-universe.ts';
+import type { LoadCommand, LoadEvent, LoadReport } from './fanout-load.ts';
+import { printComparison, printRun, type RunResult } from './fanout-report.ts';
+import { FanoutServer, REPO_ROOT } from './fanout-server.ts';
+import { findProcess, machineBusySeconds, machineCpuTicks, processCpuSeconds, processRssBytes } from './process-stats.ts';
+import { TickGenerator } from './tick-generator.ts';
+
+const positive = (name: string) => (value: string) => {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new Error(`--${name} must be a positive number (got ${value})`);
+  return number;
+};
+
+const options = new Command()
+  .description('fan-out benchmark: ours (uWebSockets.js) beside the ws baseline')
+  .option('--connections <n>', 'price-socket connections', positive('connections'), 10_000)
+  .option('--symbols-per-connection <n>', 'distinct symbols per connection', positive('symbols-per-connection'), 20)
+  .option('--universe <n>', 'symbols ticking and subscribed to', positive('universe'), 5_000)
+  .option('--ticks-per-second <n>', 'ticks published into Kafka per second', positive('ticks-per-second'), 20_000)
+  .option('--seconds <n>', 'measurement window', positive('seconds'), 15)
+  .option('--warmup <n>', 'seconds between the end of the ramp and the window', positive('warmup'), 5)
+  .option('--zipf <s>', 'Zipf exponent of ticks and subscriptions', positive('zipf'), 1.1)
+  .option('--ramp-batch <n>', 'connections opened at once while ramping', positive('ramp-batch'), 500)
+  .option('--sample-every <n>', 'the load JSON-parses one text frame in this many for latency', positive('sample-every'), 50)
+  .addOption(new Option('--only <transport>', 'run one server only').choices(['uws', 'ws']))
+  .option('--brokers <list>', 'Kafka brokers', process.env.KAFKA_BROKERS ?? '127.0.0.1:9092')
+  .parse()
+  .opts<{ connections: number; symbolsPerConnection: number; universe: number; ticksPerSecond: number; seconds: number; warmup: number; zipf: number; rampBatch: number; sampleEvery: number; only?: 'uws' | 'ws'; brokers: string }>();
+
+const UNIVERSE_SEED = Number(process.env.UNIVERSE_SEED ?? 42);
+const WINDOW_MS = Number(process.env.STREAM_CONFLATION_MS ?? 100);
+const jwtSecret = randomBytes(32).toString('base64url');
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Everything started, so that every exit path can end it. */
+const running = { servers: new Set<FanoutServer>(), loads: new Set<ChildProcess>(), generator: undefined as TickGenerator | undefined };
+
+function killEverything(): void {
+  for (const load of running.loads) load.kill('SIGKILL');
+  for (const server of running.servers) server.kill();
+}
+
+/** The load process and a typed way to wait for its events. */
+function startLoad(server: FanoutServer): { child: ChildProcess; next: <T extends LoadEvent['type']>(type: T, timeoutMs: number) => Promise<Extract<LoadEvent, { type: T }>>; command: (command: LoadCommand) => void } {
+  const child = fork(
+    `${REPO_ROOT}scripts/bench/fanout-load.ts`,
+    [
+      ['--port', server.streamPort],
+      ['--connections', options.connections],
+      ['--symbols-per-connection', options.symbolsPerConnection],
+      ['--universe', options.universe],
+      ['--universe-seed', UNIVERSE_SEED],
+      ['--zipf', options.zipf],
+      ['--ramp-batch', options.rampBatch],
+      ['--sample-every', options.sampleEvery],
+    ].flatMap(([flag, value]) => [String(flag), String(value)]),
+    { cwd: REPO_ROOT, execArgv: ['--import', 'tsx'], env: { ...process.env, BENCH_JWT_SECRET: jwtSecret }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
+  running.loads.add(child);
+  const queue: LoadEvent[] = [];
+  const waiters = new Set<() => void>();
+  let exit: string | undefined;
+  child.on('message', (event: LoadEvent) => {
+    queue.push(event);
+    for (const wake of waiters) wake();
+  });
+  child.once('exit', (code, signal) => {
+    running.loads.delete(child);
+    exit = `the load process exited (${code ?? signal})`;
+    for (const wake of waiters) wake();
+  });
+  const next = <T extends LoadEvent['type']>(type: T, timeoutMs: number): Promise<Extract<LoadEvent, { type: T }>> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => finish(new Error(`the load process sent no ${type} within ${timeoutMs / 1_000} s`)), timeoutMs);
+      const finish = (error?: Error, event?: LoadEvent) => {
+        clearTimeout(timer);
+        waiters.delete(look);
+        if (error) reject(error);
+        else resolve(event as Extract<LoadEvent, { type: T }>);
+      };
+      const look = () => {
+        const index = queue.findIndex((event) => event.type === type);
+        if (index >= 0) return finish(undefined, queue.splice(index, 1)[0]);
+        if (exit) finish(new Error(exit));
+      };
+      waiters.add(look);
+      look();
+    });
+  return { child, next, command: (command) => child.send(command) };
+}
+
+async function rampWithProgress(load: ReturnType<typeof startLoad>, server: FanoutServer): Promise<Extract<LoadEvent, { type: 'ramped' }>> {
+  const bar = new SingleBar({ format: `  ramping connections {bar} {value}/{total} open | pass {pass}, failed {failed}`, hideCursor: true }, Presets.shades_classic);
+  bar.start(options.connections, 0, { failed: 0, pass: 1 });
+  const onProgress = (event: LoadEvent) => {
+    if (event.type === 'progress') bar.update(event.opened, { failed: event.failed, pass: event.pass });
+  };
+  load.child.on('message', onProgress);
+  const timeoutMs = 120_000 + options.connections * 60;
+  let ramping = true;
+  try {
+    const ramped = await Promise.race([
+      load.next('ramped', timeoutMs),
+      (async (): Promise<never> => {
+        // A server that dies while connections open fails the run at once, with its output.
+        while (ramping) {
+          await pause(500);
+          if (ramping) server.check();
+        }
+        return new Promise<never>(() => undefined);
+      })(),
+    ]);
+    bar.update(ramped.opened, { failed: ramped.failed });
+    return ramped;
+  } finally {
+    ramping = false;
+    bar.stop();
+    load.child.off('message', onProgress);
+  }
+}
+
+async function measure(transport: 'uws' | 'ws'): Promise<RunResult> {
+  console.log(`\n[${transport}] starting the fanout server (FANOUT_TRANSPORT=${transport})`);
+  const server = await FanoutServer.start({ transport, jwtSecret, brokers: options.brokers, universeSize: serverUniverseSize(options.universe), universeSeed: UNIVERSE_SEED });
+  running.servers.add(server);
+  if (!running.generator) {
+    // The first server created the topics; ticks flow from here to the end of the run.
+    running.generator = new TickGenerator({ brokers: options.brokers.split(','), universe: benchUniverse(options.universe, UNIVERSE_SEED), ticksPerSecond: options.ticksPerSecond, zipfExponent: options.zipf, seed: 7 });
+    await running.generator.start();
+    console.log(`  publishing ${options.ticksPerSecond.toLocaleString('en-US')} ticks/s over ${options.universe.toLocaleString('en-US')} symbols into market.ticks`);
+  }
+  const generator = running.generator;
+  // The server follows the live ticks (its heap settles) before the baseline RSS is read; its CPU
+  // meanwhile is the fixed cost of taking in the ticks, with no connection to serve.
+  const intakeStart = { cpu: processCpuSeconds(server.pid), at: performance.now() };
+  await pause(5_000);
+  server.check();
+  generator.check();
+  const rssBeforeBytes = processRssBytes(server.pid);
+  const intakeCpuFraction = (processCpuSeconds(server.pid) - intakeStart.cpu) / ((performance.now() - intakeStart.at) / 1_000);
+
+  // Ticks pause while the connections ramp up: both servers get all N connections, whatever their speed under load.
+  generator.pause();
+  const load = startLoad(server);
+  const ramped = await rampWithProgress(load, server);
+  await pause(1_000);
+  const rssIdleBytes = processRssBytes(server.pid);
+  generator.resume();
+  console.log(`  ${ramped.opened.toLocaleString('en-US')} connections open, ${ramped.receiving.toLocaleString('en-US')} receiving${ramped.failed ? `, ${ramped.failed} failed (first: ${ramped.firstError})` : ''}`);
+  if (ramped.opened === 0) throw new Error(`no connection could be opened: ${ramped.firstError}`);
+  await pause(options.warmup * 1_000);
+  server.check();
+  generator.check();
+
+  // This scrape also restarts the server's event-loop-lag histogram: the one after the window covers the window.
+  const metrics0 = await server.metrics();
+  const kafkaPid = findProcess((argv) => /(^|\/)java$/.test(argv[0] ?? '') && argv.includes('kafka.Kafka'));
+  const kafkaCpu = () => (kafkaPid === undefined ? Number.NaN : processCpuSeconds(kafkaPid));
+  const benchCpu = () => (process.cpuUsage().user + process.cpuUsage().system) / 1e6;
+  const start = { cpu: processCpuSeconds(server.pid), machine: machineCpuTicks(), busy: machineBusySeconds(), kafka: kafkaCpu(), bench: benchCpu(), ticks: generator.published, skipped: generator.skipped };
+  load.command({ type: 'measure-start' });
+  const bar = new SingleBar({ format: `  measuring {bar} {value}/{total} s`, hideCursor: true }, Presets.shades_classic);
+  bar.start(options.seconds, 0);
+  for (let second = 1; second <= options.seconds; second += 1) {
+    await pause(1_000);
+    bar.update(second);
+    server.check();
+  }
+  load.command({ type: 'measure-stop' });
+  const end = { cpu: processCpuSeconds(server.pid), machine: machineCpuTicks(), busy: machineBusySeconds(), kafka: kafkaCpu(), bench: benchCpu(), ticks: generator.published, skipped: generator.skipped, rss: processRssBytes(server.pid) };
+  bar.stop();
+  const report: LoadReport = (await load.next('report', 30_000)).report;
+  const metrics1 = await server.metrics();
+  generator.check();
+
+  load.command({ type: 'exit' });
+  await Promise.race([new Promise((resolve) => load.child.once('exit', resolve)), pause(10_000)]);
+  load.child.kill('SIGKILL');
+  await server.stop();
+  running.servers.delete(server);
+
+  const delta = (name: string) => {
+    const [before, after] = [metrics0.get(name), metrics1.get(name)];
+    return after === undefined || before === undefined ? undefined : after - before;
+  };
+  return {
+    transport,
+    connectionsAsked: options.connections,
+    connectionsOpened: ramped.opened,
+    connectionsFailed: ramped.failed,
+    connectionsOpenAtEnd: report.openConnections,
+    seconds: report.seconds,
+    deliveries: report.deliveries,
+    serverCpuSeconds: end.cpu - start.cpu,
+    latencyMs: report.latencyMs,
+    rssBeforeBytes,
+    rssIdleBytes,
+    rssAfterBytes: end.rss,
+    intakeCpuFraction,
+    ticksPublished: end.ticks - start.ticks,
+    ticksSkipped: end.skipped - start.skipped,
+    snapshots: report.snapshots,
+    errorMessages: report.errorMessages,
+    frames: report.frames,
+    bytes: report.bytes,
+    loadCpuSeconds: report.loadCpuSeconds,
+    machineBusyFraction: (end.machine.busy - start.machine.busy) / Math.max(1, end.machine.total - start.machine.total),
+    machineBusySeconds: end.busy - start.busy,
+    kafkaCpuSeconds: end.kafka - start.kafka,
+    generatorCpuSeconds: end.bench - start.bench,
+    closes: report.closes,
+    fellBehind: delta('fanout_fell_behind_total'),
+    slowClosed: delta('fanout_slow_closed_total'),
+    heapUsedBytes: [metrics0.get('nodejs_heap_size_used_bytes'), metrics1.get('nodejs_heap_size_used_bytes')],
+    maxBufferedBytes: metrics1.get('fanout_max_buffered_bytes'),
+    eventLoopLagP99Seconds: metrics1.get('nodejs_eventloop_lag_p99_seconds'),
+  };
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `fan-out benchmark: ${options.connections.toLocaleString('en-US')} connections × ${options.symbolsPerConnection} symbols (Zipf s=${options.zipf} over ${options.universe.toLocaleString('en-US')}), ` +
+      `${options.ticksPerSecond.toLocaleString('en-US')} ticks/s, ${options.warmup} s warm-up, ${options.seconds} s window, conflation window ${WINDOW_MS} ms`,
+  );
+  const transports = options.only ? [options.only] : (['uws', 'ws'] as const);
+  const results = new Map<'uws' | 'ws', RunResult>();
+  for (const transport of transports) {
+    const result = await measure(transport);
+    results.set(transport, result);
+    printRun(result);
+  }
+  printComparison(results.get('uws'), results.get('ws'), WINDOW_MS);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killEverything();
+    process.exit(130);
+  });
+}
+
+main()
+  .then(async () => {
+    await running.generator?.stop();
+    process.exit(0);
+  })
+  .catch(async (error: unknown) => {
+    process.stderr.write(`\nbench:fanout failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    for (const load of running.loads) load.kill('SIGKILL');
+    // A server stopped gracefully leaves its Kafka consumer group; one that hangs is killed.
+    await Promise.all([...running.servers].map((server) => server.stop(5_000)));
+    await running.generator?.stop().catch(() => undefined);
+    process.exit(1);
+  });
