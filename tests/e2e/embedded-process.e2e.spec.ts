@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/processes.ts';
-import { StreamTestClient } from '../support/stream-test-client.ts';
+import { PriceStreamClient } from 'trading-core/sdk';
 
 function startCli(args: string[], environment: Record<string, string>): { child: ChildProcess; output: () => string } {
   let output = '';
@@ -109,24 +109,29 @@ describe('the embedded mode, started as a user starts it', () => {
     expect(seqs[2]).toBeGreaterThan(seqs[1]!);
   });
 
-  it('streams quotes and this account\'s order updates on the price socket', async () => {
+  it('streams quotes and this account\'s order updates to the SDK on the price socket', async () => {
     const token = /export TOKEN=(\S+)/.exec(running.output())![1]!;
     expect(running.output()).toContain(`price socket ws://127.0.0.1:${streamPort}/v1/stream`);
-    const client = await StreamTestClient.connect(`ws://127.0.0.1:${streamPort}/v1/stream`, token);
-    client.send({ op: 'subscribe', symbols: ['AAPL', 'MSFT'] });
-    client.send({ op: 'subscribe_orders' });
-    await client.waitFor((c) => c.quotes().filter((quote) => !quote.snapshot).length >= 3, 10_000, 'live quotes');
-    expect(client.quotes()[0]).toMatchObject({ snapshot: true });
+    const client = new PriceStreamClient({ url: `ws://127.0.0.1:${streamPort}/v1/stream`, token });
+    const quotes: Array<{ symbol: string; snapshot: boolean }> = [];
+    const orders: Array<{ id: string; status: string; version: number }> = [];
+    client.on('quote', (quote) => quotes.push(quote));
+    client.on('order', (order) => orders.push(order as unknown as { id: string; status: string; version: number }));
+    client.subscribe(['AAPL', 'MSFT']);
+    client.subscribeOrders();
+    await client.connect();
+    await expect.poll(() => quotes.filter((quote) => !quote.snapshot).length, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    expect(quotes[0]).toMatchObject({ snapshot: true });
 
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     await fetch(`http://127.0.0.1:${port}/v1/account/deposits`, { method: 'POST', headers, body: JSON.stringify({ amountCents: 5_000_000, idempotencyKey: 'stream-test' }) });
     const placed = await fetch(`http://127.0.0.1:${port}/v1/orders`, { method: 'POST', headers, body: JSON.stringify({ clientOrderId: 'stream-test-1', symbol: 'MSFT', side: 'buy', type: 'market', qty: 2, timeInForce: 'day' }) });
     expect(placed.status).toBe(201);
     const orderId = ((await placed.json()) as { id: string }).id;
-    await client.waitFor((c) => c.received.some((m) => m.type === 'order' && (m.order as { id: string; status: string }).status === 'filled'), 15_000, 'the fill as an order update');
-    const updates = client.received.filter((m) => m.type === 'order').map((m) => m.order as { id: string; status: string; version: number });
-    expect(updates.every((order) => order.id === orderId)).toBe(true);
-    expect(updates.map((order) => order.version)).toEqual([...updates.map((order) => order.version)].sort((a, b) => a - b));
+    await expect.poll(() => orders.some((order) => order.status === 'filled'), { timeout: 15_000 }).toBe(true);
+    expect(orders.every((order) => order.id === orderId)).toBe(true);
+    expect(orders.map((order) => order.version)).toEqual([...orders.map((order) => order.version)].sort((a, b) => a - b));
+    expect(client.dropped).toBe(0);
     await client.close();
   });
 

@@ -12,6 +12,7 @@ import { RedisOrderUpdates } from '../../infrastructure/market-data/redis-order-
 import { ReferenceMarket, referenceUniverse } from '../../infrastructure/market/reference-universe.ts';
 import { createMetricsRegistry } from '../../infrastructure/observability/metrics.ts';
 import { startFanout, type RunningFanout } from '../../infrastructure/processes/fanout-process.ts';
+import { PriceStreamClient } from 'trading-core/sdk';
 import { sequencesBySymbol, StreamTestClient, type ReceivedQuote } from '../support/stream-test-client.ts';
 
 const BROKERS = ['127.0.0.1:9092'];
@@ -97,6 +98,31 @@ describe('two fan-out instances on the real Kafka tick log and Redis', () => {
     expect(firstAfterAway.length).toBeGreaterThan(0);
     expect(firstAfterAway.every((quote) => quote.snapshot)).toBe(true);
   }, 60_000);
+
+  it('the SDK, moved between instances and through an ingestor restart, is never sent a quote it must drop', async () => {
+    const client = new PriceStreamClient({ urls: instances.map((instance) => instance.url), token: () => token(), backoff: { initialMs: 50, maxMs: 500 } });
+    const quotes: Array<{ symbol: string; seq: number; snapshot: boolean }> = [];
+    const connectedTo: string[] = [];
+    client.on('quote', (quote) => quotes.push({ symbol: quote.symbol, seq: quote.seq, snapshot: quote.snapshot }));
+    client.on('connected', ({ url }) => connectedTo.push(url));
+    client.subscribe(SYMBOLS);
+    await client.connect();
+    await pause(1_000);
+    client.reconnect();
+    await pause(1_000);
+    await ingestor.stop();
+    ingestor = await startIngestor();
+    client.reconnect();
+    await pause(1_500);
+    await client.close();
+
+    expect(new Set(connectedTo)).toEqual(new Set(instances.map((instance) => instance.url)));
+    expect(connectedTo.length).toBeGreaterThanOrEqual(3);
+    expect(quotes.filter((quote) => !quote.snapshot).length).toBeGreaterThan(50);
+    // The SDK drops what is not newer; the servers, resuming from `since`, never sent any such quote.
+    expect(client.dropped).toBe(0);
+    for (const [, sequence] of sequencesBySymbol(quotes)) for (let i = 1; i < sequence.length; i += 1) expect(sequence[i]).toBeGreaterThan(sequence[i - 1]!);
+  }, 30_000);
 
   it('a client that resumes ahead of an instance is sent nothing it has already seen', async () => {
     const aheadOf = new Map(SYMBOLS.map((symbol) => [symbol, Number.MAX_SAFE_INTEGER - 1]));
