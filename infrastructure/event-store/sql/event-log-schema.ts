@@ -163,6 +163,7 @@ DECLARE
   v_previous text;
   v_event jsonb;
   v_index int;
+  v_hashes text[] := '{}';
 BEGIN
   SELECT e.revision, e.hash INTO actual_revision, v_previous FROM events e WHERE e.stream_id = p_stream ORDER BY e.revision DESC LIMIT 1;
   IF (p_expected = 'no_stream' AND actual_revision IS NOT NULL)
@@ -187,14 +188,18 @@ BEGIN
     RETURN;
   END IF;
 
+  -- Each hash needs the one before it, so they are computed in order; the rows then go in with
+  -- one INSERT (a statement per row costs more than the hashing).
   v_previous := coalesce(v_previous, repeat('0', 64));
   FOR v_index IN 0 .. v_count - 1 LOOP
     v_event := p_events -> v_index;
     v_previous := event_chain_hash(v_previous, v_event ->> 'type', v_event -> 'data', v_event -> 'metadata');
-    INSERT INTO events (position, stream_id, revision, id, type, data, metadata, hash)
-    VALUES (p_first_position + v_index, p_stream, coalesce(actual_revision, -1) + v_index + 1,
-            (v_event ->> 'id')::uuid, v_event ->> 'type', v_event -> 'data', v_event -> 'metadata', v_previous);
+    v_hashes := v_hashes || v_previous;
   END LOOP;
+  INSERT INTO events (position, stream_id, revision, id, type, data, metadata, hash)
+  SELECT p_first_position + n.ord - 1, p_stream, coalesce(actual_revision, -1) + n.ord,
+         (n.event ->> 'id')::uuid, n.event ->> 'type', n.event -> 'data', n.event -> 'metadata', v_hashes[n.ord]
+    FROM jsonb_array_elements(p_events) WITH ORDINALITY AS n(event, ord);
   status := 'ok';
   next_expected_revision := coalesce(actual_revision, -1) + v_count;
   last_position := p_first_position + v_count - 1;
