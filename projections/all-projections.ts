@@ -1,3 +1,4 @@
+import { accountOrderIndexProjection } from './account-order-index/account-order-index-projection.ts';
 import { accountActivitiesProjection } from './account-activities/account-activities-projection.ts';
 import { accountsProjection } from './accounts/accounts-projection.ts';
 import { externalOrderIndexProjection } from './external-order-index/external-order-index-projection.ts';
@@ -12,4 +13,5 @@ export const ALL_PROJECTIONS: readonly RowProjection[] = [
   positionsProjection,
   accountActivitiesProjection,
   externalOrderIndexProjection,
+  accountOrderIndexProjection,
 ] as unknown as readonly RowProjection[];

@@ -1,8 +1,6 @@
 #!/usr/bin/env node
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Presets, SingleBar } from 'cli-progress';
 import { Argument, Command, Option } from 'commander';
-import type { EventStore } from '../../application/event-store/event-store.ts';
 import { ALL_PROJECTIONS } from '../../projections/all-projections.ts';
 import { ConfigError, loadConfig, type Config } from '../config/config.ts';
 import { compose, type Composition } from '../composition/container.ts';
@@ -33,7 +31,7 @@ import { fanoutSettings, startFanout } from '../processes/fanout-process.ts';
 import { Redis } from 'ioredis';
 import { createLogger } from '../logging/logger.ts';
 import { createMetricsRegistry } from '../observability/metrics.ts';
-import { rebuildProjection } from '../projections/rebuild-projection.ts';
+import { CommandRefusal, rebuildCommand } from './rebuild-command.ts';
 
 /** Exit status for a configuration error (sysexits EX_CONFIG). */
 const EXIT_CONFIG = 78;
@@ -213,41 +211,12 @@ async function runEmbedded(): Promise<void> {
 
 async function runRebuild(name: string, options: { keep?: boolean }): Promise<void> {
   const config = configOrExit();
-  const projections = name === 'all' ? ALL_PROJECTIONS : ALL_PROJECTIONS.filter((projection) => projection.name === name);
-  if (projections.length === 0) {
-    process.stderr.write(`trading-core: no projection "${name}"; choose one of ${ALL_PROJECTIONS.map((p) => p.name).join(', ')} or all\n`);
-    process.exit(2);
-  }
-  if (config.EVENT_STORE === 'pglite') {
-    process.stderr.write('trading-core: rebuild runs against PostgreSQL read models (EVENT_STORE=postgres or eventstoredb)\n');
-    process.exit(2);
-  }
-  const composition = await compose(config, 'rebuild');
-  const app = new URL(config.DATABASE_URL);
-  const owner = new URL(config.DATABASE_ADMIN_URL);
-  owner.pathname = app.pathname;
-  const db = PostgresSqlClient.connect(owner.toString(), { max: 2, applicationName: 'trading-core-rebuild' });
   try {
-    for (const projection of projections) {
-      const bar = new SingleBar({ format: `rebuild ${projection.name.padEnd(22)} {bar} {value} events | position {position}`, hideCursor: true }, Presets.shades_classic);
-      bar.start(0, 0, { position: '-' });
-      const result = await rebuildProjection({
-        store: composition.container.resolve<EventStore>(TOKENS.EventStore),
-        db,
-        projection,
-        swap: !options.keep,
-        grantTo: decodeURIComponent(app.username),
-        onProgress: (events, position) => {
-          bar.setTotal(events);
-          bar.update(events, { position: position.toString() });
-        },
-      });
-      bar.stop();
-      process.stdout.write(`${projection.name}: ${result.events} events replayed into ${result.table} up to position ${result.position}${options.keep ? ' (kept beside the live table)' : ', swapped in'}\n`);
-    }
-  } finally {
-    await db.close();
-    await composition.close();
+    await rebuildCommand(config, name, options);
+  } catch (error) {
+    if (!(error instanceof CommandRefusal)) throw error;
+    process.stderr.write(`trading-core: ${error.message}\n`);
+    process.exit(error.exitCode);
   }
 }
 

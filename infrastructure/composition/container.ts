@@ -31,6 +31,11 @@ import { InProcessLatestQuotes, InProcessOrderUpdates } from '../market-data/in-
 import { RedisLatestQuotes } from '../market-data/redis-latest-quotes.ts';
 import type { CandleStore } from '../../application/market/candles.ts';
 import { SqlCandleStore } from '../market-data/candles/sql-candle-store.ts';
+import { auditQueries, type AuditQueries } from '../../application/audit/audit-queries.ts';
+import { accountSnapshotter, type AccountSnapshotStore } from '../../application/audit/account-snapshots.ts';
+import { SnapshotScheduler } from '../../application/audit/snapshot-scheduler.ts';
+import { SqlAccountOrderIndex } from '../audit/sql-account-order-index.ts';
+import { SqlAccountSnapshotStore } from '../audit/sql-account-snapshot-store.ts';
 import { TOKENS } from './tokens.ts';
 
 /** A process's wired dependencies and the order to release them in. */
@@ -101,6 +106,22 @@ export async function compose(config: Config, processName: string): Promise<Comp
   singleton<ReadModelQueries>(TOKENS.ReadModelQueries, (c) => new SqlReadModelQueries(c.resolve(TOKENS.ReadModelDb)));
   singleton<CandleStore>(TOKENS.CandleStore, (c) => new SqlCandleStore(c.resolve(TOKENS.ReadModelDb)));
   singleton<ProjectionProgress>(TOKENS.ProjectionProgress, (c) => new SqlProjectionProgress(c.resolve(TOKENS.ReadModelDb), ALL_PROJECTIONS.map((p) => p.name)));
+  singleton<AccountSnapshotStore>(TOKENS.AccountSnapshots, (c) => new SqlAccountSnapshotStore(c.resolve(TOKENS.ReadModelDb)));
+  singleton<SnapshotScheduler>(TOKENS.SnapshotScheduler, (c) => {
+    const catchUp = accountSnapshotter({ store: c.resolve(TOKENS.EventStore), snapshots: c.resolve(TOKENS.AccountSnapshots), every: config.ACCOUNT_SNAPSHOT_EVERY });
+    const scheduler = new SnapshotScheduler(catchUp, config.ACCOUNT_SNAPSHOT_EVERY, (error, accountId) => logger.warn({ err: error, accountId }, 'account snapshot not written'));
+    closers.push(() => scheduler.stop());
+    return scheduler;
+  });
+  singleton<AuditQueries>(TOKENS.AuditQueries, (c) =>
+    auditQueries({
+      store: c.resolve(TOKENS.EventStore),
+      orderIndex: new SqlAccountOrderIndex(c.resolve(TOKENS.ReadModelDb)),
+      snapshots: c.resolve(TOKENS.AccountSnapshots),
+      snapshotEvery: config.ACCOUNT_SNAPSHOT_EVERY,
+      onSnapshotsMissing: (accountId) => c.resolve<SnapshotScheduler>(TOKENS.SnapshotScheduler).request(accountId),
+    }),
+  );
   singleton<TradingDependencies>(TOKENS.TradingDependencies, (c) => {
     const commands = c.resolve<CommandHandler>(TOKENS.CommandHandler);
     const market = c.resolve<ReferenceMarket>(TOKENS.Market);
@@ -117,6 +138,7 @@ export async function compose(config: Config, processName: string): Promise<Comp
       clock: c.resolve(TOKENS.Clock),
       streamTickets: c.resolve(TOKENS.StreamTickets),
       paperFunding: config.PAPER_FUNDING,
+      audit: c.resolve<AuditQueries>(TOKENS.AuditQueries),
     };
   });
   singleton<ReadinessCheck[]>(TOKENS.ReadinessChecks, (c) => [

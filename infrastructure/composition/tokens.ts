@@ -19,4 +19,7 @@ export const TOKENS = {
   OrderUpdates: Symbol('OrderUpdates'),
   CandleStore: Symbol('CandleStore'),
   StreamTickets: Symbol('StreamTickets'),
+  AuditQueries: Symbol('AuditQueries'),
+  AccountSnapshots: Symbol('AccountSnapshots'),
+  SnapshotScheduler: Symbol('SnapshotScheduler'),
 } as const;

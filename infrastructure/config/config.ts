@@ -72,6 +72,8 @@ const environmentSchema = z
     /** How often the candles process prunes one-second candles past their retention. */
     CANDLES_PRUNE_EVERY_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+    /** An account snapshot (for point-in-time audit answers) after every this many account events. */
+    ACCOUNT_SNAPSHOT_EVERY: z.coerce.number().int().min(2).max(10_000_000).default(5_000),
   })
   .superRefine((env, context) => {
     if (env.EVENT_STORE === 'eventstoredb' && !env.EVENTSTORE_URL) {

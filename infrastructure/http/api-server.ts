@@ -14,6 +14,7 @@ import { installAuthentication } from './authentication.ts';
 import { installErrorHandling } from './error-handler.ts';
 import { installReadYourWrites } from './read-your-writes.ts';
 import { accountRoutes } from './routes/account-routes.ts';
+import { auditRoutes } from './routes/audit-routes.ts';
 import { marketRoutes } from './routes/market-routes.ts';
 import { operationsRoutes, type ReadinessCheck } from './routes/operations-routes.ts';
 import { orderRoutes } from './routes/order-routes.ts';
@@ -109,4 +110,5 @@ async function registerTradingApi(app: FastifyInstance, trading: TradingApiSetti
   await app.register(orderRoutes, trading);
   await app.register(marketRoutes, trading);
   await app.register(streamRoutes, trading);
+  await app.register(auditRoutes, trading);
 }

@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { EventStore } from '../../application/event-store/event-store.ts';
+import type { SnapshotScheduler } from '../../application/audit/snapshot-scheduler.ts';
 import type { OrderUpdates } from '../../application/market/market-data.ts';
 import { ALL_PROJECTIONS } from '../../projections/all-projections.ts';
 import type { Composition } from '../composition/container.ts';
@@ -9,6 +10,7 @@ import { Projector } from '../projections/projector.ts';
 
 /** The `projector` process (or the projector inside the embedded mode). */
 export async function startProjector({ container, logger }: Composition): Promise<Projector> {
+  const snapshots = container.resolve<SnapshotScheduler>(TOKENS.SnapshotScheduler);
   const projector = new Projector({
     store: container.resolve<EventStore>(TOKENS.EventStore),
     db: container.resolve<SqlClient>(TOKENS.ReadModelDb),
@@ -16,6 +18,8 @@ export async function startProjector({ container, logger }: Composition): Promis
     logger,
     metrics: container.resolve<Registry>(TOKENS.Metrics),
     onOrdersChanged: (orders) => container.resolve<OrderUpdates>(TOKENS.OrderUpdates).publish(orders),
+    // Account snapshots follow the log, so a point-in-time answer never folds a long history.
+    onCommitted: (events) => snapshots.notice(events),
   });
   await projector.start();
   logger.info({ projections: ALL_PROJECTIONS.map((projection) => projection.name) }, 'projector running');

@@ -18,6 +18,8 @@ export interface ProjectorOptions {
   readonly batchSize?: number;
   /** Told, after each commit, the new state of every order the batch changed (live order updates). */
   readonly onOrdersChanged?: (orders: OrderView[]) => Promise<void>;
+  /** Told, after each commit, the events it applied (in log order); must return at once and never throw. */
+  readonly onCommitted?: (events: readonly RecordedEvent[]) => void;
 }
 
 const NO_POSITION = -1n;
@@ -125,6 +127,7 @@ export class Projector {
       await this.options.onOrdersChanged(orders.map((row) => orderView(row as OrderRow))).catch((error: unknown) => this.options.logger.warn({ err: error }, 'order updates not published'));
     }
     this.applied = last.position;
+    this.options.onCommitted?.(batch);
     this.appliedEvents?.inc(batch.length);
     this.lag?.set(Math.max(0, (Date.now() - last.recordedAt.getTime()) / 1000));
     for (const waiter of this.waiters) {

@@ -1,6 +1,7 @@
 import type { EventStore } from '../../application/event-store/event-store.ts';
 import type { RowProjection } from '../../projections/row-projection.ts';
 import type { SqlClient } from '../persistence/sql-client.ts';
+import { AUDIT_READ_MODEL_TABLES } from '../audit/audit-schema.ts';
 import { ORDER_PARTITIONS, READ_MODEL_TABLES } from '../read-models/read-model-schema.ts';
 import { RowStore } from '../read-models/row-store.ts';
 import { applyBatch } from './projection-batch.ts';
@@ -15,6 +16,8 @@ export interface RebuildOptions {
   /** Role to grant the new table to (the application's), when it is not the owner. */
   readonly grantTo?: string;
   readonly batchSize?: number;
+  /** Fold the log only up to this position (inclusive); to its settled end without it. Not with `swap`. */
+  readonly upTo?: bigint;
   readonly onProgress?: (events: number, position: bigint) => void;
 }
 
@@ -27,6 +30,9 @@ export interface RebuildResult {
 export function rebuildTableName(projection: RowProjection): string {
   return `${projection.table}__rebuild`;
 }
+
+/** The DDL of every read-model table, by live name. */
+const TABLE_DDL: Readonly<Record<string, (table: string) => string>> = { ...READ_MODEL_TABLES, ...AUDIT_READ_MODEL_TABLES };
 
 /**
  * Rebuilds a read model from position 0 into a fresh table while the live one keeps answering,
@@ -42,9 +48,12 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   let position = -1n;
   let count = 0;
 
+  const { upTo } = options;
+  if (upTo !== undefined && options.swap) throw new Error('a rebuild that is swapped in folds the whole log');
   /** Folds the next batch of the log into the fresh table; false once the log is exhausted. */
   const applyNext = async (tx: SqlClient): Promise<boolean> => {
-    const events = await store.readAll({ after: position, maxCount: batchSize });
+    const read = await store.readAll({ after: position, maxCount: batchSize });
+    const events = upTo === undefined ? read : read.filter((event) => event.position <= upTo);
     if (events.length === 0) return false;
     await applyBatch(tx, target, events, new Map([[projection.name, position]]));
     position = events[events.length - 1]!.position;
@@ -53,7 +62,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     return true;
   };
 
-  await db.exec(`DROP TABLE IF EXISTS ${fresh} CASCADE;\n${READ_MODEL_TABLES[projection.table]!(fresh)}`);
+  await db.exec(`DROP TABLE IF EXISTS ${fresh} CASCADE;\n${TABLE_DDL[projection.table]!(fresh)}`);
   // The bulk of the history, each batch in a transaction of its own.
   while (await db.transaction(applyNext));
   if (!options.swap) {

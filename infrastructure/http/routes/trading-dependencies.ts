@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { moveFunds } from '../../../application/accounts/move-funds.ts';
+import type { AuditQueries } from '../../../application/audit/audit-queries.ts';
 import type { CandleQueries } from '../../../application/market/candles.ts';
 import type { QuoteSource, SymbolCatalog } from '../../../application/market/market-data.ts';
 import type { StreamTickets } from '../../../application/market/stream-tickets.ts';
@@ -23,6 +24,8 @@ export interface TradingDependencies {
   readonly streamTickets: StreamTickets;
   /** Traders may fund their own accounts (paper trading; on in the embedded mode). */
   readonly paperFunding: boolean;
+  /** Stream events and point-in-time account state, for auditors (api.md, Audit). */
+  readonly audit: AuditQueries;
 }
 
 /** The command context of a request: the request id correlates every event it causes. */
