@@ -27,15 +27,26 @@ export async function applyBatch(
   const written = new Map<string, Row[]>();
   for (const { projection, rows } of targets) {
     const from = checkpoints.get(projection.name) ?? -1n;
+    const relevant = events.filter((event) => event.position > from && projection.handles.has(event.type));
+    if (relevant.length === 0) {
+      written.set(projection.name, []);
+      continue;
+    }
+    // Every row the batch touches is read in one query, folded in memory, then written once.
+    const keys = new Map<string, Partial<Row>>();
+    for (const event of relevant) {
+      const key = projection.keyOf(event);
+      keys.set(rows.keyString(key), key);
+    }
+    const current = await rows.loadMany(tx, [...keys.values()]);
     const touched = new Map<string, { key: Partial<Row>; row: Row | null }>();
-    for (const event of events) {
-      if (event.position <= from || !projection.handles.has(event.type)) continue;
+    for (const event of relevant) {
       const key = projection.keyOf(event);
       const id = rows.keyString(key);
-      const current = touched.has(id) ? touched.get(id)!.row : await rows.load(tx, key);
-      touched.set(id, { key, row: projection.evolve(current, event) });
+      const before = touched.has(id) ? touched.get(id)!.row : (current.get(id) ?? null);
+      touched.set(id, { key, row: projection.evolve(before, event) });
     }
-    for (const { key, row } of touched.values()) await rows.save(tx, key, row);
+    await rows.saveMany(tx, [...touched.values()]);
     written.set(projection.name, [...touched.values()].flatMap(({ row }) => (row ? [row] : [])));
   }
   return written;

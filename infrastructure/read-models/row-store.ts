@@ -30,6 +30,39 @@ export class RowStore {
     return row ? this.normalise(row) : null;
   }
 
+  /** The rows of many keys in one query per 1,000 keys, by key string (absent keys have no row). */
+  async loadMany(db: SqlClient, keys: ReadonlyArray<Partial<Row>>): Promise<Map<string, Row>> {
+    const found = new Map<string, Row>();
+    const { keyColumns, columns } = this.projection;
+    for (let start = 0; start < keys.length; start += 1_000) {
+      const chunk = keys.slice(start, start + 1_000);
+      // `(a, b) IN (($1, $2), …)`: the parameters take the columns' types, and the index serves it.
+      const tuples = chunk.map((_, i) => `(${keyColumns.map((__, j) => `$${i * keyColumns.length + j + 1}`).join(', ')})`).join(', ');
+      const rows = await db.query<Row>(
+        `SELECT ${columns.join(', ')} FROM ${this.table} WHERE (${keyColumns.join(', ')}) IN (${tuples})`,
+        chunk.flatMap((key) => keyColumns.map((column) => key[column])),
+      );
+      for (const row of rows) {
+        const plain = this.normalise(row);
+        found.set(this.keyString(plain), plain);
+      }
+    }
+    return found;
+  }
+
+  /** Writes many rows: one multi-row upsert per chunk, and a delete per row that went away. */
+  async saveMany(db: SqlClient, entries: ReadonlyArray<{ key: Partial<Row>; row: Row | null }>): Promise<void> {
+    const { columns } = this.projection;
+    const upserts = entries.flatMap(({ row }) => (row ? [row] : []));
+    const perChunk = Math.max(1, Math.floor(30_000 / columns.length));
+    for (let start = 0; start < upserts.length; start += perChunk) {
+      const chunk = upserts.slice(start, start + perChunk);
+      const values = chunk.map((_, i) => `(${columns.map((__, j) => `$${i * columns.length + j + 1}`).join(', ')})`).join(', ');
+      await db.query(this.upsertSql.replace(/VALUES \(.*?\) ON CONFLICT/, `VALUES ${values} ON CONFLICT`), chunk.flatMap((row) => columns.map((column) => row[column])));
+    }
+    for (const { key, row } of entries) if (row === null) await this.save(db, key, null);
+  }
+
   async save(db: SqlClient, key: Partial<Row>, row: Row | null): Promise<void> {
     if (row === null) await db.query(this.deleteSql, this.projection.keyColumns.map((column) => key[column]));
     else await db.query(this.upsertSql, this.projection.columns.map((column) => row[column]));
