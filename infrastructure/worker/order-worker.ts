@@ -67,6 +67,8 @@ export class OrderWorker {
     this.reconciler.unref();
   }
 
+  private reconciling = false;
+
   async stop(): Promise<void> {
     clearInterval(this.reconciler);
     await this.feed?.stop();
@@ -74,19 +76,35 @@ export class OrderWorker {
     await this.loop?.catch(() => undefined);
   }
 
-  /** Orders pending or pending_cancel for longer than `stuckAfterMs`, asked about one by one. */
+  /**
+   * Orders pending or pending_cancel for longer than `stuckAfterMs`, asked about up to
+   * `ROUTING_CONCURRENCY` at a time (a backlog after an exchange outage clears in parallel, and
+   * one slow answer does not hold up the rest). One pass at a time: a pass that outlasts the
+   * interval is not joined by a second one working on the same orders.
+   */
   async reconcileStuck(): Promise<number> {
+    if (this.reconciling) return 0;
+    this.reconciling = true;
     const stuckAfter = this.options.stuckAfterMs ?? 5_000;
     try {
       const rows = await this.options.db.query<{ id: string }>(
         `SELECT id::text AS id FROM orders WHERE status IN ('pending', 'pending_cancel') AND updated_at < $1 ORDER BY updated_at LIMIT 200`,
         [new Date(Date.now() - stuckAfter).toISOString()],
       );
-      for (const { id } of rows) await this.step('reconcile', id, () => this.options.workflow.reconcileOrder(id));
+      const queue = rows.map((row) => row.id);
+      const lane = async (): Promise<void> => {
+        for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+          const orderId = id;
+          await this.step('reconcile', orderId, () => this.options.workflow.reconcileOrder(orderId));
+        }
+      };
+      await Promise.all(Array.from({ length: ROUTING_CONCURRENCY }, lane));
       return rows.length;
     } catch (error) {
       this.options.logger.warn({ err: error }, 'reconciler pass failed');
       return 0;
+    } finally {
+      this.reconciling = false;
     }
   }
 
