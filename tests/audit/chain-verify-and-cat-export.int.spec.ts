@@ -1,31 +1,18 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderLifecycleRecord } from '../../application/audit/order-lifecycle-export.ts';
 import { PostgresSqlClient } from '../../infrastructure/persistence/postgres-client.ts';
-import { createTestDatabase, TEST_ADMIN_URL, type TestDatabase } from '../support/postgres-test-database.ts';
+import { createTestDatabase, type TestDatabase } from '../support/postgres-test-database.ts';
+import { runReplay } from '../support/replay-cli.ts';
 import { startTradingApp, type TradingApp } from '../support/trading-app.ts';
 import { mixedWorkload, runStep, tradingSession } from '../support/trading-steps.ts';
-
-const execute = promisify(execFile);
 
 describe('`replay chain-verify` and `replay cat-export` on a traded log', () => {
   let database: TestDatabase;
   let trading: TradingApp;
   let owner: PostgresSqlClient;
 
-  /** `npm run replay -- <command>`, as an auditor runs it: a process of its own. */
-  async function replay(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const env = { ...process.env, EVENT_STORE: 'postgres', DATABASE_URL: database.appUrl, DATABASE_ADMIN_URL: TEST_ADMIN_URL, LOG_LEVEL: 'silent' };
-    try {
-      const { stdout, stderr } = await execute('node', ['--import', 'tsx', 'scripts/replay/main.ts', ...args], { env, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code?: number; stdout?: string; stderr?: string };
-      return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-    }
-  }
+  const replay = (...args: string[]) => runReplay(database, ...args);
 
   beforeAll(async () => {
     database = await createTestDatabase('chain_cli');

@@ -1,20 +1,11 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresSqlClient } from '../../infrastructure/persistence/postgres-client.ts';
 import { ALL_PROJECTIONS } from '../../projections/all-projections.ts';
-import { createTestDatabase, TEST_ADMIN_URL, type TestDatabase } from '../support/postgres-test-database.ts';
+import { createTestDatabase, type TestDatabase } from '../support/postgres-test-database.ts';
+import { runReplay } from '../support/replay-cli.ts';
 import { bearer, startTradingApp, type TradingApp } from '../support/trading-app.ts';
 import { mixedWorkload, runStep, tradingSession } from '../support/trading-steps.ts';
-
-const execute = promisify(execFile);
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 describe('`replay verify` compares every read model with a replay of the log', () => {
   let database: TestDatabase;
@@ -22,17 +13,7 @@ describe('`replay verify` compares every read model with a replay of the log', (
   let owner: PostgresSqlClient;
   let accounts: string[];
 
-  /** `npm run replay -- verify`, as an operator runs it: a process of its own against the database. */
-  async function verify(...args: string[]): Promise<Run> {
-    const env = { ...process.env, EVENT_STORE: 'postgres', DATABASE_URL: database.appUrl, DATABASE_ADMIN_URL: TEST_ADMIN_URL, LOG_LEVEL: 'silent' };
-    try {
-      const { stdout, stderr } = await execute('node', ['--import', 'tsx', 'scripts/replay/main.ts', 'verify', ...args], { env, timeout: 60_000 });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code?: number; stdout?: string; stderr?: string };
-      return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-    }
-  }
+  const verify = (...args: string[]) => runReplay(database, 'verify', ...args);
 
   async function settle(): Promise<void> {
     const [last] = await trading.readModels.query<{ position: string }>('SELECT max(position)::text AS position FROM events');
