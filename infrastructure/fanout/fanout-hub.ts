@@ -60,6 +60,8 @@ export interface Session {
   orders: boolean;
   behind: Behind | undefined;
   allowance: number;
+  /** The budget ran out and the client was told; reset by the next message it may send. */
+  limited: boolean;
   lastMessageAt: number;
   closed: boolean;
 }
@@ -137,7 +139,7 @@ export class FanoutHub {
   // ---- transport events -------------------------------------------------------------------
 
   open(connection: StreamConnection): Session {
-    const session: Session = { connection, principal: undefined, authTimer: undefined, symbols: new Set(), orders: false, behind: undefined, allowance: this.limits.messagesPerSecond * 2, lastMessageAt: Date.now(), closed: false };
+    const session: Session = { connection, principal: undefined, authTimer: undefined, symbols: new Set(), orders: false, behind: undefined, allowance: this.limits.messagesPerSecond * 2, limited: false, lastMessageAt: Date.now(), closed: false };
     session.authTimer = setTimeout(() => this.close(session, CLOSE.unauthorized, 'auth must be the first message, within 5 s'), this.limits.authTimeoutMs);
     this.sessions.add(session);
     this.metrics.connections.set(this.sessions.size);
@@ -352,10 +354,12 @@ export class FanoutHub {
     session.lastMessageAt = now;
     if (session.allowance >= 1) {
       session.allowance -= 1;
+      session.limited = false;
       return true;
     }
     // One error when the budget runs out; a client that keeps flooding is closed.
-    if (session.allowance > 0) this.reject(session, 'rate_limited', `more than ${rate} messages per second; messages are being ignored`);
+    if (!session.limited) this.reject(session, 'rate_limited', `more than ${rate} messages per second; messages are being ignored`);
+    session.limited = true;
     session.allowance -= 1;
     if (session.allowance < -rate) this.close(session, CLOSE.tooManyMessages, 'message flood');
     return false;
