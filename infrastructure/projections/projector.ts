@@ -109,6 +109,10 @@ export class Projector {
   private async commit(batch: RecordedEvent[]): Promise<void> {
     const last = batch[batch.length - 1]!;
     const written = await this.options.db.transaction(async (tx) => {
+      // Read models are derived from the log and carry their checkpoint in this transaction: a
+      // commit lost in a crash is applied again from the durable checkpoint, so the projector
+      // need not wait for the disk (the event log itself always does).
+      await tx.query('SET LOCAL synchronous_commit = off');
       const rows = await tx.query<{ projection: string; position: string }>(
         'SELECT projection, position::text AS position FROM projection_checkpoints WHERE projection = ANY($1) FOR UPDATE',
         [this.names],

@@ -179,7 +179,14 @@ export class OrderWorker {
     return BigInt(row?.position ?? '-1');
   }
 
+  /**
+   * Checkpoints only save work: every step is idempotent, so a checkpoint lost in a crash means
+   * steps run again, not a wrong answer — it need not wait for the disk.
+   */
   private async saveCheckpoint(name: string, position: bigint): Promise<void> {
-    await this.options.db.query('UPDATE projection_checkpoints SET position = $2, updated_at = now() WHERE projection = $1 AND position < $2', [name, position.toString()]);
+    await this.options.db.transaction(async (tx) => {
+      await tx.query('SET LOCAL synchronous_commit = off');
+      await tx.query('UPDATE projection_checkpoints SET position = $2, updated_at = now() WHERE projection = $1 AND position < $2', [name, position.toString()]);
+    });
   }
 }
