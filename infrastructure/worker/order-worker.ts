@@ -22,6 +22,8 @@ export interface OrderWorkerOptions {
 
 const ROUTER = 'worker:router';
 const ROUTING_CONCURRENCY = 16;
+/** Stuck orders asked about at once: a backlog after an outage is bound by commits, which group. */
+const RECONCILE_CONCURRENCY = 32;
 const FEED = 'worker:executions';
 
 /**
@@ -78,7 +80,7 @@ export class OrderWorker {
 
   /**
    * Orders pending or pending_cancel for longer than `stuckAfterMs`, asked about up to
-   * `ROUTING_CONCURRENCY` at a time (a backlog after an exchange outage clears in parallel, and
+   * `RECONCILE_CONCURRENCY` at a time (a backlog after an exchange outage clears in parallel, and
    * one slow answer does not hold up the rest). One pass at a time: a pass that outlasts the
    * interval is not joined by a second one working on the same orders.
    */
@@ -98,7 +100,7 @@ export class OrderWorker {
           await this.step('reconcile', orderId, () => this.options.workflow.reconcileOrder(orderId));
         }
       };
-      await Promise.all(Array.from({ length: ROUTING_CONCURRENCY }, lane));
+      await Promise.all(Array.from({ length: RECONCILE_CONCURRENCY }, lane));
       return rows.length;
     } catch (error) {
       this.options.logger.warn({ err: error }, 'reconciler pass failed');
