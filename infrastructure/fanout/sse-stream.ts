@@ -2,6 +2,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { StreamTickets } from '../../application/market/stream-tickets.ts';
 import type { Principal } from '../http/authentication.ts';
 import type { FanoutHub, Session, StreamConnection, TopicPublisher } from './fanout-hub.ts';
+import { TopicRegistry } from './topic-registry.ts';
 
 export const SSE_PATH = '/v1/stream/sse';
 const SYMBOL = /^[A-Z][A-Z0-9.]{0,11}$/;
@@ -25,6 +26,14 @@ export function decodeResumeToken(token: string): Record<string, number> {
   }
 }
 
+/** What an SSE connection reads from a message to keep its resume token. */
+interface SseMessage {
+  readonly type: string;
+  readonly symbol?: string;
+  readonly seq?: number;
+  readonly data?: ReadonlyArray<{ symbol: string; seq: number }>;
+}
+
 /** One SSE response as a hub connection: every message becomes an event, quotes carry a resume id. */
 class SseConnection implements StreamConnection {
   readonly topics = new Set<string>();
@@ -38,8 +47,12 @@ class SseConnection implements StreamConnection {
   ) {}
 
   send(message: string): boolean {
+    return this.deliver(message, JSON.parse(message) as SseMessage);
+  }
+
+  /** One message, already parsed (a published message is parsed once for every SSE member). */
+  deliver(message: string, parsed: SseMessage): boolean {
     if (this.ended) return false;
-    const parsed = JSON.parse(message) as { type: string; symbol?: string; seq?: number; data?: Array<{ symbol: string; seq: number }> };
     if (parsed.type === 'snapshot') this.seqs.set(parsed.symbol!, parsed.seq!);
     for (const entry of parsed.data ?? []) this.seqs.set(entry.symbol, entry.seq);
     const id = parsed.type === 'snapshot' || parsed.type === 'quotes' ? `id: ${encodeResumeToken(this.seqs)}\n` : '';
@@ -90,21 +103,17 @@ class SseConnection implements StreamConnection {
   }
 }
 
-/** Topic membership of SSE connections (uWS topics are for WebSockets only). */
+/** The SSE connections and their topics (uWS topics are for WebSockets only). */
 class SseRegistry implements TopicPublisher {
-  private readonly topics = new Map<string, Set<SseConnection>>();
+  private readonly topics = new TopicRegistry<SseConnection>();
   readonly connections = new Set<SseConnection>();
 
   join(topic: string, connection: SseConnection): void {
-    const members = this.topics.get(topic) ?? new Set();
-    members.add(connection);
-    this.topics.set(topic, members);
+    this.topics.join(topic, connection);
   }
 
   leave(topic: string, connection: SseConnection): void {
-    const members = this.topics.get(topic);
-    members?.delete(connection);
-    if (members?.size === 0) this.topics.delete(topic);
+    this.topics.leave(topic, connection);
   }
 
   drop(connection: SseConnection): void {
@@ -113,7 +122,8 @@ class SseRegistry implements TopicPublisher {
   }
 
   publish(topic: string, message: string): void {
-    for (const connection of this.topics.get(topic) ?? []) connection.send(message);
+    let parsed: SseMessage | undefined;
+    for (const connection of this.topics.members(topic)) connection.deliver(message, (parsed ??= JSON.parse(message) as SseMessage));
   }
 }
 

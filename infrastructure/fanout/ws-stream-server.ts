@@ -1,5 +1,6 @@
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { FanoutHub, StreamConnection, TopicPublisher } from './fanout-hub.ts';
+import { TopicRegistry } from './topic-registry.ts';
 import type { StreamServer } from './uws-stream-server.ts';
 
 /**
@@ -7,10 +8,10 @@ import type { StreamServer } from './uws-stream-server.ts';
  * on the `ws` package, where a topic is a set of sockets and publish sends to each in JavaScript.
  */
 export function listenWs(hub: FanoutHub, options: { host: string; port: number }): Promise<{ server: StreamServer; publisher: TopicPublisher }> {
-  const topics = new Map<string, Set<WebSocket>>();
+  const topics = new TopicRegistry<WebSocket>();
   const publisher: TopicPublisher = {
     publish(topic, message) {
-      for (const socket of topics.get(topic) ?? []) socket.send(message);
+      for (const socket of topics.members(topic)) socket.send(message);
     },
   };
   const wss = new WebSocketServer({ host: options.host, port: options.port, path: '/v1/stream', maxPayload: 16 * 1024 });
@@ -25,15 +26,11 @@ export function listenWs(hub: FanoutHub, options: { host: string; port: number }
       bufferedAmount: () => socket.bufferedAmount,
       subscribe: (topic) => {
         joined.add(topic);
-        const members = topics.get(topic) ?? new Set();
-        members.add(socket);
-        topics.set(topic, members);
+        topics.join(topic, socket);
       },
       unsubscribe: (topic) => {
         joined.delete(topic);
-        const members = topics.get(topic);
-        members?.delete(socket);
-        if (members?.size === 0) topics.delete(topic);
+        topics.leave(topic, socket);
       },
       close: (code, reason) => socket.close(code, reason),
     };

@@ -121,7 +121,8 @@ function parseEntry(value: Buffer | null): TickLogEntry | undefined {
   }
 }
 
-async function connectWithTopics(brokers: string[], clientId: string): Promise<kafkajs.Kafka> {
+/** A Kafka client whose tick topics exist (created as the ingestor would, when another consumer starts first). */
+export async function connectWithTopics(brokers: string[], clientId: string): Promise<kafkajs.Kafka> {
   const kafka = new kafkajs.Kafka({ clientId, brokers, logLevel: kafkajs.logLevel.WARN });
   const admin = kafka.admin();
   await admin.connect();

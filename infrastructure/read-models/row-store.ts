@@ -5,6 +5,8 @@ import type { SqlClient } from '../persistence/sql-client.ts';
 export class RowStore {
   private readonly selectSql: string;
   private readonly upsertSql: string;
+  private readonly insertInto: string;
+  private readonly onConflict: string;
   private readonly deleteSql: string;
 
   constructor(
@@ -15,10 +17,17 @@ export class RowStore {
     const where = keyColumns.map((column, i) => `${column} = $${i + 1}`).join(' AND ');
     this.selectSql = `SELECT ${columns.join(', ')} FROM ${table} WHERE ${where}`;
     this.deleteSql = `DELETE FROM ${table} WHERE ${where}`;
+    this.insertInto = `INSERT INTO ${table} (${columns.join(', ')}) VALUES `;
     const updates = columns.filter((column) => !keyColumns.includes(column)).map((column) => `${column} = EXCLUDED.${column}`);
-    this.upsertSql =
-      `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')}) ` +
-      `ON CONFLICT (${keyColumns.join(', ')}) DO ${updates.length ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`;
+    this.onConflict = ` ON CONFLICT (${keyColumns.join(', ')}) DO ${updates.length ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`;
+    this.upsertSql = this.upsertOf(1);
+  }
+
+  /** An upsert of `rows` rows: parameters row after row, in column order. */
+  private upsertOf(rows: number): string {
+    const width = this.projection.columns.length;
+    const tuples = Array.from({ length: rows }, (_, i) => `(${this.projection.columns.map((__, j) => `$${i * width + j + 1}`).join(', ')})`);
+    return `${this.insertInto}${tuples.join(', ')}${this.onConflict}`;
   }
 
   keyString(key: Partial<Row>): string {
@@ -57,8 +66,7 @@ export class RowStore {
     const perChunk = Math.max(1, Math.floor(30_000 / columns.length));
     for (let start = 0; start < upserts.length; start += perChunk) {
       const chunk = upserts.slice(start, start + perChunk);
-      const values = chunk.map((_, i) => `(${columns.map((__, j) => `$${i * columns.length + j + 1}`).join(', ')})`).join(', ');
-      await db.query(this.upsertSql.replace(/VALUES \(.*?\) ON CONFLICT/, `VALUES ${values} ON CONFLICT`), chunk.flatMap((row) => columns.map((column) => row[column])));
+      await db.query(this.upsertOf(chunk.length), chunk.flatMap((row) => columns.map((column) => row[column])));
     }
     for (const { key, row } of entries) if (row === null) await this.save(db, key, null);
   }

@@ -1,7 +1,7 @@
-import kafkajs, { type Consumer, type EachBatchPayload } from 'kafkajs';
+import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { CandleStore, OffsetTick } from '../../../application/market/candles.ts';
 import type { Logger } from '../../logging/logger.ts';
-import { KafkaTickLog, TICKS_TOPIC, topicOffsets } from '../kafka-tick-log.ts';
+import { connectWithTopics, TICKS_TOPIC, topicOffsets } from '../kafka-tick-log.ts';
 import type { CandleMetrics } from './candle-metrics.ts';
 import { decodeTickMessage } from './tick-codec.ts';
 
@@ -41,9 +41,7 @@ export class KafkaCandleConsumer {
   async start(): Promise<void> {
     const { brokers, store, logger } = this.options;
     const groupId = this.options.groupId ?? CANDLES_GROUP_ID;
-    // Creates market.ticks as the ingestor would, when the candles consumer starts first.
-    await (await KafkaTickLog.connect([...brokers], groupId)).close();
-    const kafka = new kafkajs.Kafka({ clientId: groupId, brokers: [...brokers], logLevel: kafkajs.logLevel.WARN });
+    const kafka = await connectWithTopics([...brokers], groupId);
     for (const [partition, offset] of await store.checkpoints(TICKS_TOPIC)) this.resumeAt.set(partition, offset + 1n);
     const ends = await topicOffsets(kafka, TICKS_TOPIC);
     const latest = this.options.startWithoutCheckpoint === 'latest';
