@@ -22,7 +22,7 @@ import { KafkaTickLog } from '../market-data/kafka-tick-log.ts';
 import { RedisLatestQuotes } from '../market-data/redis-latest-quotes.ts';
 import { InProcessTickLog } from '../market-data/in-process-market-data.ts';
 import type { LatestQuotes, OrderUpdates } from '../../application/market/market-data.ts';
-import { KafkaTickStream } from '../market-data/kafka-tick-log.ts';
+import { KafkaTickStream, tickTopics } from '../market-data/kafka-tick-log.ts';
 import { RedisOrderUpdates } from '../market-data/redis-order-updates.ts';
 import type { StreamTickets } from '../../application/market/stream-tickets.ts';
 import { RedisStreamTickets } from '../market-data/stream-tickets.ts';
@@ -94,7 +94,7 @@ async function runIngestor(): Promise<void> {
   const metrics = createMetricsRegistry('ingestor');
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection problem'));
-  const tickLog = await KafkaTickLog.connect(config.KAFKA_BROKERS.split(','));
+  const tickLog = await KafkaTickLog.connect(config.KAFKA_BROKERS.split(','), 'trading-core-ingestor', tickTopics(config.KAFKA_TOPIC_PREFIX));
   const ingestor = await startIngestor(config, tickLog, new RedisLatestQuotes(redis, config.REDIS_KEY_PREFIX), logger, metrics);
   const operations = await buildApiServer({ logger, metrics, readiness: [{ name: 'redis', check: async () => (await redis.ping()) === 'PONG' }] });
   await operations.listen({ host: config.HOST, port: config.METRICS_PORT });
@@ -130,7 +130,7 @@ async function runFanout(): Promise<void> {
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection problem'));
   const orderUpdates = new RedisOrderUpdates(redis);
-  const stream = await KafkaTickStream.connect(config.KAFKA_BROKERS.split(','), logger);
+  const stream = await KafkaTickStream.connect(config.KAFKA_BROKERS.split(','), logger, tickTopics(config.KAFKA_TOPIC_PREFIX));
   const catalog = new ReferenceMarket(referenceUniverse({ seed: config.UNIVERSE_SEED, generated: config.UNIVERSE_SIZE }));
   const tickets = new RedisStreamTickets(redis, config.REDIS_KEY_PREFIX);
   const fanout = await startFanout(fanoutSettings(config), { stream, catalog, orderUpdates, tickets, jwtSecret, logger, metrics });

@@ -33,6 +33,8 @@ const environmentSchema = z
       .string()
       .regex(/^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$/, 'must be host:port[,host:port...]')
       .default('127.0.0.1:9092'),
+    /** Put before the tick topics' names (`<prefix>market.ticks`): deployments sharing a cluster stay apart. */
+    KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]{0,100}$/, 'letters, digits and ._- only').default(''),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     PAPER_FUNDING: z.stringbool({ truthy: ['true', '1', 'yes'], falsy: ['false', '0', 'no'] }).default(false),
     RATE_LIMIT_MAX: z.coerce.number().int().min(1).max(1_000_000).default(100),

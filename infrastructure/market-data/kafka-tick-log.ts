@@ -4,9 +4,24 @@ import pRetry, { AbortError } from 'p-retry';
 import type { StaleMarker, Tick, TickLog, TickLogEntry, TickStream } from '../../application/market/market-data.ts';
 import type { Logger } from '../logging/logger.ts';
 
-export const TICKS_TOPIC = 'market.ticks';
-export const LAST_TOPIC = 'market.last';
 export const TICK_PARTITIONS = 12;
+
+/** The two tick topics: every tick, and the compacted latest per symbol. */
+export interface TickTopics {
+  readonly ticks: string;
+  readonly last: string;
+}
+
+/**
+ * The tick topics under a prefix (`KAFKA_TOPIC_PREFIX`): several deployments, or a benchmark
+ * run, can share one Kafka cluster without reading each other's ticks.
+ */
+export function tickTopics(prefix = ''): TickTopics {
+  return { ticks: `${prefix}market.ticks`, last: `${prefix}market.last` };
+}
+
+export const DEFAULT_TICK_TOPICS = tickTopics();
+export const TICKS_TOPIC = DEFAULT_TICK_TOPICS.ticks;
 
 /**
  * The tick log on Kafka: every tick to `market.ticks` (key = symbol, so a symbol's ticks keep
@@ -18,13 +33,14 @@ export class KafkaTickLog implements TickLog {
   private constructor(
     private readonly kafka: kafkajs.Kafka,
     private readonly producer: Producer,
+    private readonly topics: TickTopics,
   ) {}
 
-  static async connect(brokers: string[], clientId = 'trading-core-ingestor'): Promise<KafkaTickLog> {
-    const kafka = await connectWithTopics(brokers, clientId);
+  static async connect(brokers: string[], clientId = 'trading-core-ingestor', topics: TickTopics = DEFAULT_TICK_TOPICS): Promise<KafkaTickLog> {
+    const kafka = await connectWithTopics(brokers, clientId, topics);
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await producer.connect();
-    return new KafkaTickLog(kafka, producer);
+    return new KafkaTickLog(kafka, producer, topics);
   }
 
   async publish(ticks: readonly Tick[]): Promise<void> {
@@ -33,8 +49,8 @@ export class KafkaTickLog implements TickLog {
     await this.producer.sendBatch({
       acks: -1,
       topicMessages: [
-        { topic: TICKS_TOPIC, messages },
-        { topic: LAST_TOPIC, messages },
+        { topic: this.topics.ticks, messages },
+        { topic: this.topics.last, messages },
       ],
     });
   }
@@ -42,11 +58,11 @@ export class KafkaTickLog implements TickLog {
   async markStale(symbols: readonly string[], ts: string): Promise<void> {
     if (symbols.length === 0) return;
     const messages = symbols.map((symbol) => ({ key: symbol, value: JSON.stringify({ symbol, stale: true, ts } satisfies StaleMarker) }));
-    await this.producer.send({ acks: -1, topic: TICKS_TOPIC, messages });
+    await this.producer.send({ acks: -1, topic: this.topics.ticks, messages });
   }
 
   async lastTicks(): Promise<Map<string, Tick>> {
-    return readLastTicks(this.kafka);
+    return readLastTicks(this.kafka, this.topics);
   }
 
   async close(): Promise<void> {
@@ -66,21 +82,23 @@ export class KafkaTickStream implements TickStream {
     private readonly kafka: kafkajs.Kafka,
     private readonly logger: Logger,
     private readonly groupId: string,
+    private readonly topics: TickTopics,
   ) {}
 
-  static async connect(brokers: string[], logger: Logger, instanceId: string = randomUUID()): Promise<KafkaTickStream> {
-    return new KafkaTickStream(await connectWithTopics(brokers, `trading-core-fanout-${instanceId}`), logger, `trading-core-fanout-${instanceId}`);
+  static async connect(brokers: string[], logger: Logger, topics: TickTopics = DEFAULT_TICK_TOPICS, instanceId: string = randomUUID()): Promise<KafkaTickStream> {
+    const groupId = `trading-core-fanout-${instanceId}`;
+    return new KafkaTickStream(await connectWithTopics(brokers, groupId, topics), logger, groupId, topics);
   }
 
   latestTicks(): Promise<Tick[]> {
-    return readLastTicks(this.kafka).then((last) => [...last.values()]);
+    return readLastTicks(this.kafka, this.topics).then((last) => [...last.values()]);
   }
 
   async start(onEntries: (entries: readonly TickLogEntry[]) => void): Promise<void> {
     const consumer = this.kafka.consumer({ groupId: this.groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 20 });
     this.consumer = consumer;
     await consumer.connect();
-    await consumer.subscribe({ topic: TICKS_TOPIC, fromBeginning: false });
+    await consumer.subscribe({ topic: this.topics.ticks, fromBeginning: false });
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
     await consumer.run({
       autoCommit: false,
@@ -122,12 +140,12 @@ function parseEntry(value: Buffer | null): TickLogEntry | undefined {
 }
 
 /** A Kafka client whose tick topics exist (created as the ingestor would, when another consumer starts first). */
-export async function connectWithTopics(brokers: string[], clientId: string): Promise<kafkajs.Kafka> {
+export async function connectWithTopics(brokers: string[], clientId: string, topics: TickTopics = DEFAULT_TICK_TOPICS): Promise<kafkajs.Kafka> {
   const kafka = new kafkajs.Kafka({ clientId, brokers, logLevel: kafkajs.logLevel.WARN });
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await ensureTopics(admin);
+    await ensureTopics(admin, topics);
   } finally {
     await admin.disconnect();
   }
@@ -135,15 +153,15 @@ export async function connectWithTopics(brokers: string[], clientId: string): Pr
 }
 
 /** Reads the compacted topic from its start to its end: the last tick per symbol. */
-async function readLastTicks(kafka: kafkajs.Kafka): Promise<Map<string, Tick>> {
-  const ends = await topicOffsets(kafka, LAST_TOPIC);
+async function readLastTicks(kafka: kafkajs.Kafka, topics: TickTopics): Promise<Map<string, Tick>> {
+  const ends = await topicOffsets(kafka, topics.last);
   const remaining = new Map(ends.filter((end) => Number(end.high) > Number(end.low)).map((end) => [end.partition, Number(end.high)]));
   const last = new Map<string, Tick>();
   if (remaining.size === 0) return last;
   const groupId = `trading-core-recovery-${randomUUID()}`;
   const consumer = kafka.consumer({ groupId });
   await consumer.connect();
-  await consumer.subscribe({ topic: LAST_TOPIC, fromBeginning: true });
+  await consumer.subscribe({ topic: topics.last, fromBeginning: true });
   await new Promise<void>((resolve, reject) => {
     consumer
       .run({
@@ -181,10 +199,10 @@ export function retryingKafka<T>(call: () => Promise<T>): Promise<T> {
 }
 
 /** Creates the topics that do not exist yet and returns once every partition of both has a leader. */
-async function ensureTopics(admin: Admin): Promise<void> {
+async function ensureTopics(admin: Admin, names: TickTopics): Promise<void> {
   const topics = [
-    { topic: TICKS_TOPIC, numPartitions: TICK_PARTITIONS, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: String(24 * 3600 * 1000) }] },
-    { topic: LAST_TOPIC, numPartitions: TICK_PARTITIONS, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+    { topic: names.ticks, numPartitions: TICK_PARTITIONS, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: String(24 * 3600 * 1000) }] },
+    { topic: names.last, numPartitions: TICK_PARTITIONS, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
   ];
   await retryingKafka(async () => {
     const existing = new Set(await admin.listTopics());

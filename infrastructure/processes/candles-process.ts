@@ -8,6 +8,7 @@ import type { Logger } from '../logging/logger.ts';
 import { createCandleMetrics, type CandleMetrics } from '../market-data/candles/candle-metrics.ts';
 import { InProcessCandleConsumer, type LiveTickLog } from '../market-data/candles/in-process-candle-consumer.ts';
 import { KafkaCandleConsumer } from '../market-data/candles/kafka-candle-consumer.ts';
+import { tickTopics } from '../market-data/kafka-tick-log.ts';
 import { SecondCandlePruner } from '../market-data/candles/second-candle-pruner.ts';
 import { SqlCandleStore } from '../market-data/candles/sql-candle-store.ts';
 import type { SqlClient } from '../persistence/sql-client.ts';
@@ -33,7 +34,7 @@ function secondCandlePruner(config: Config, store: CandleStore, logger: Logger, 
 export async function startKafkaCandles(config: Config, { db, logger, metrics: registry }: CandlesDependencies): Promise<RunningCandles> {
   const metrics = createCandleMetrics(registry);
   const store = new SqlCandleStore(db);
-  const consumer = new KafkaCandleConsumer({ brokers: config.KAFKA_BROKERS.split(','), store, logger, metrics });
+  const consumer = new KafkaCandleConsumer({ brokers: config.KAFKA_BROKERS.split(','), store, logger, metrics, topics: tickTopics(config.KAFKA_TOPIC_PREFIX) });
   await consumer.start();
   const pruner = secondCandlePruner(config, store, logger, metrics);
   pruner.start();

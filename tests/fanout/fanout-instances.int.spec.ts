@@ -14,8 +14,10 @@ import { createMetricsRegistry } from '../../infrastructure/observability/metric
 import { startFanout, type RunningFanout } from '../../infrastructure/processes/fanout-process.ts';
 import { PriceStreamClient } from 'trading-core/sdk';
 import { sequencesBySymbol, StreamTestClient, type ReceivedQuote } from '../support/stream-test-client.ts';
+import { isolatedTickTopics, TEST_BROKERS } from '../support/kafka-topics.ts';
 
-const BROKERS = ['127.0.0.1:9092'];
+const BROKERS = TEST_BROKERS;
+const topics = isolatedTickTopics('fanout');
 const SECRET = 'fanout-instances-test-secret-0123456789';
 const SYMBOLS = ['AAPL', 'MSFT', 'TSLA', 'NVDA', 'SPY'];
 const logger = pino({ level: 'silent' });
@@ -39,7 +41,7 @@ describe('two fan-out instances on the real Kafka tick log and Redis', () => {
   beforeAll(async () => {
     exchange = new ExchangeSimulator({ seed: 11, universeSize: 20, ticksPerSecond: 1_500, logger, metrics: createMetricsRegistry('sim') });
     feedUrl = `${(await exchange.listen('127.0.0.1', 0)).replace(/^http/, 'ws')}/v1/ticks`;
-    tickLog = await KafkaTickLog.connect(BROKERS, 'fanout-test-ingestor');
+    tickLog = await KafkaTickLog.connect(BROKERS, 'fanout-test-ingestor', topics);
     ingestor = await startIngestor();
     redis = new Redis('redis://127.0.0.1:6379');
     const catalog = new ReferenceMarket(referenceUniverse({ generated: 0 }));
@@ -47,7 +49,7 @@ describe('two fan-out instances on the real Kafka tick log and Redis', () => {
       const updates = new RedisOrderUpdates(redis);
       const fanout = await startFanout(
         { host: '127.0.0.1', port: 0, transport: 'uws' },
-        { stream: await KafkaTickStream.connect(BROKERS, logger), catalog, orderUpdates: updates, jwtSecret: SECRET, logger, metrics: createMetricsRegistry(`fanout-${i}`) },
+        { stream: await KafkaTickStream.connect(BROKERS, logger, topics), catalog, orderUpdates: updates, jwtSecret: SECRET, logger, metrics: createMetricsRegistry(`fanout-${i}`) },
       );
       instances.push({ fanout, updates, url: `ws://127.0.0.1:${fanout.port}/v1/stream` });
     }
@@ -62,6 +64,7 @@ describe('two fan-out instances on the real Kafka tick log and Redis', () => {
     await tickLog?.close();
     await exchange?.close();
     await redis?.quit();
+    await topics.remove();
   });
 
   /** Connects, subscribes (resuming from what was seen), reads for a while, and leaves. */

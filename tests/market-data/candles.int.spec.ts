@@ -9,13 +9,15 @@ import { createCandleMetrics, type CandleMetrics } from '../../infrastructure/ma
 import { KafkaCandleConsumer } from '../../infrastructure/market-data/candles/kafka-candle-consumer.ts';
 import { SqlCandleStore } from '../../infrastructure/market-data/candles/sql-candle-store.ts';
 import { InProcessTickLog } from '../../infrastructure/market-data/in-process-market-data.ts';
-import { KafkaTickLog, TICKS_TOPIC } from '../../infrastructure/market-data/kafka-tick-log.ts';
+import { KafkaTickLog } from '../../infrastructure/market-data/kafka-tick-log.ts';
+import { isolatedTickTopics, TEST_BROKERS } from '../support/kafka-topics.ts';
 import { PostgresSqlClient } from '../../infrastructure/persistence/postgres-client.ts';
 import { startInProcessCandles } from '../../infrastructure/processes/candles-process.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres-test-database.ts';
 import { startTradingApp, type TradingApp } from '../support/trading-app.ts';
 
-const BROKERS = ['127.0.0.1:9092'];
+const BROKERS = TEST_BROKERS;
+const topics = isolatedTickTopics('candles');
 const logger = pino({ level: 'silent' });
 
 const tick = (symbol: string, seq: number, priceCents: number, volume: number, ts: string): Tick => ({ symbol, seq, priceCents, bidCents: priceCents - 1, askCents: priceCents + 1, volume, ts });
@@ -73,7 +75,7 @@ describe('candles from the real Kafka broker into real PostgreSQL', () => {
   async function startConsumer(group = groupId): Promise<{ consumer: KafkaCandleConsumer; metrics: CandleMetrics }> {
     groups.add(group);
     const metrics = createCandleMetrics(new Registry());
-    const consumer = new KafkaCandleConsumer({ brokers: BROKERS, store, logger, metrics, groupId: group, startWithoutCheckpoint: 'latest' });
+    const consumer = new KafkaCandleConsumer({ brokers: BROKERS, store, logger, metrics, groupId: group, startWithoutCheckpoint: 'latest', topics });
     await consumer.start();
     running.push(consumer);
     return { consumer, metrics };
@@ -85,7 +87,7 @@ describe('candles from the real Kafka broker into real PostgreSQL', () => {
     database = await createTestDatabase('candles');
     db = PostgresSqlClient.connect(database.appUrl, { max: 6 });
     store = new SqlCandleStore(db);
-    tickLog = await KafkaTickLog.connect(BROKERS, 'candles-test');
+    tickLog = await KafkaTickLog.connect(BROKERS, 'candles-test', topics);
   });
   afterAll(async () => {
     for (const consumer of running) await consumer.stop();
@@ -95,6 +97,7 @@ describe('candles from the real Kafka broker into real PostgreSQL', () => {
     await admin.connect();
     await admin.deleteGroups([...groups]).catch(() => undefined);
     await admin.disconnect();
+    await topics.remove();
     await db?.close();
     await database?.drop();
   });
@@ -127,7 +130,7 @@ describe('candles from the real Kafka broker into real PostgreSQL', () => {
     const kafka = new kafkajs.Kafka({ clientId: 'candles-test', brokers: BROKERS, logLevel: kafkajs.logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
-    await admin.resetOffsets({ groupId, topic: TICKS_TOPIC, earliest: true });
+    await admin.resetOffsets({ groupId, topic: topics.ticks, earliest: true });
     await admin.disconnect();
     await tickLog.publish([tick(symbol, 7, 10_300, 5_260, '2026-01-05T14:01:02.000Z'), tick(symbol, 8, 10_400, 5_300, '2026-01-05T14:02:00.000Z')]);
 

@@ -6,11 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tick } from '../../application/market/market-data.ts';
 import { ExchangeSimulator } from '../../infrastructure/exchange-sim/exchange-simulator.ts';
 import { Ingestor } from '../../infrastructure/market-data/ingestor.ts';
-import { KafkaTickLog, TICKS_TOPIC, topicOffsets } from '../../infrastructure/market-data/kafka-tick-log.ts';
+import { KafkaTickLog, topicOffsets } from '../../infrastructure/market-data/kafka-tick-log.ts';
 import { RedisLatestQuotes } from '../../infrastructure/market-data/redis-latest-quotes.ts';
 import { createMetricsRegistry } from '../../infrastructure/observability/metrics.ts';
+import { isolatedTickTopics, TEST_BROKERS } from '../support/kafka-topics.ts';
 
-const BROKERS = ['127.0.0.1:9092'];
+const BROKERS = TEST_BROKERS;
+const topics = isolatedTickTopics('ingestor');
 const logger = pino({ level: 'silent' });
 
 /** Every message of `topic` between two sets of partition offsets, in partition order. */
@@ -21,7 +23,7 @@ async function readRange(from: Map<number, number>, to: Map<number, number>): Pr
   if (wanted.size === 0) return read;
   const consumer = kafka.consumer({ groupId: `ingestor-test-${randomUUID()}` });
   await consumer.connect();
-  await consumer.subscribe({ topic: TICKS_TOPIC });
+  await consumer.subscribe({ topic: topics.ticks });
   await new Promise<void>((resolve, reject) => {
     consumer
       .run({
@@ -34,7 +36,7 @@ async function readRange(from: Map<number, number>, to: Map<number, number>): Pr
         },
       })
       .catch(reject);
-    for (const [partition] of wanted) consumer.seek({ topic: TICKS_TOPIC, partition, offset: String(from.get(partition) ?? 0) });
+    for (const [partition] of wanted) consumer.seek({ topic: topics.ticks, partition, offset: String(from.get(partition) ?? 0) });
   });
   await consumer.disconnect();
   return read;
@@ -42,7 +44,7 @@ async function readRange(from: Map<number, number>, to: Map<number, number>): Pr
 
 async function offsets(): Promise<Map<number, number>> {
   const kafka = new kafkajs.Kafka({ clientId: 'ingestor-test', brokers: BROKERS, logLevel: kafkajs.logLevel.NOTHING });
-  const result = await topicOffsets(kafka, TICKS_TOPIC);
+  const result = await topicOffsets(kafka, topics.ticks);
   return new Map(result.map((entry) => [entry.partition, Number(entry.high)]));
 }
 
@@ -57,15 +59,16 @@ describe('ingestor on the real Kafka broker and Redis', () => {
     feedUrl = `${(await exchange.listen('127.0.0.1', 0)).replace(/^http/, 'ws')}/v1/ticks`;
     redis = new Redis('redis://127.0.0.1:6379');
     // Creates the topics on a fresh broker, so the offsets read before the first run are real.
-    await (await KafkaTickLog.connect(BROKERS, 'ingestor-test')).close();
+    await (await KafkaTickLog.connect(BROKERS, 'ingestor-test', topics)).close();
   });
   afterAll(async () => {
     await exchange?.close();
     await redis?.quit();
+    await topics.remove();
   });
 
   async function runIngestor(ms: number): Promise<void> {
-    const tickLog = await KafkaTickLog.connect(BROKERS, 'ingestor-test');
+    const tickLog = await KafkaTickLog.connect(BROKERS, 'ingestor-test', topics);
     const ingestor = new Ingestor({ feedUrl, tickLog, latest: new RedisLatestQuotes(redis, prefix), logger, metrics: createMetricsRegistry('ingestor') });
     await ingestor.start();
     await new Promise((resolve) => setTimeout(resolve, ms));

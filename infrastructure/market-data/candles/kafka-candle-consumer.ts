@@ -1,7 +1,7 @@
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { CandleStore, OffsetTick } from '../../../application/market/candles.ts';
 import type { Logger } from '../../logging/logger.ts';
-import { connectWithTopics, TICKS_TOPIC, topicOffsets } from '../kafka-tick-log.ts';
+import { connectWithTopics, DEFAULT_TICK_TOPICS, topicOffsets, type TickTopics } from '../kafka-tick-log.ts';
 import type { CandleMetrics } from './candle-metrics.ts';
 import { decodeTickMessage } from './tick-codec.ts';
 
@@ -19,6 +19,8 @@ export interface KafkaCandleConsumerOptions {
    * deployment builds candles from the retained history), or the end of the log at start-up.
    */
   readonly startWithoutCheckpoint?: 'earliest' | 'latest';
+  /** The tick topics (KAFKA_TOPIC_PREFIX); the default names when absent. */
+  readonly topics?: TickTopics;
 }
 
 /**
@@ -41,9 +43,11 @@ export class KafkaCandleConsumer {
   async start(): Promise<void> {
     const { brokers, store, logger } = this.options;
     const groupId = this.options.groupId ?? CANDLES_GROUP_ID;
-    const kafka = await connectWithTopics([...brokers], groupId);
-    for (const [partition, offset] of await store.checkpoints(TICKS_TOPIC)) this.resumeAt.set(partition, offset + 1n);
-    const ends = await topicOffsets(kafka, TICKS_TOPIC);
+    const topics = this.options.topics ?? DEFAULT_TICK_TOPICS;
+    const ticksTopic = topics.ticks;
+    const kafka = await connectWithTopics([...brokers], groupId, topics);
+    for (const [partition, offset] of await store.checkpoints(ticksTopic)) this.resumeAt.set(partition, offset + 1n);
+    const ends = await topicOffsets(kafka, ticksTopic);
     const latest = this.options.startWithoutCheckpoint === 'latest';
     this.startOffsets = new Map(ends.map((end) => [end.partition, BigInt(latest ? end.high : end.low)]));
 
@@ -52,10 +56,10 @@ export class KafkaCandleConsumer {
     const joined = new Promise<void>((resolve) => {
       consumer.on(consumer.events.GROUP_JOIN, (event) => {
         // Runs before the first fetch of the new assignment (kafkajs emits it synchronously).
-        const partitions = event.payload.memberAssignment[TICKS_TOPIC] ?? [];
+        const partitions = event.payload.memberAssignment[ticksTopic] ?? [];
         for (const partition of partitions) {
           const offset = this.resumeAt.get(partition) ?? this.startOffsets.get(partition) ?? 0n;
-          consumer.seek({ topic: TICKS_TOPIC, partition, offset: offset.toString() });
+          consumer.seek({ topic: ticksTopic, partition, offset: offset.toString() });
         }
         logger.info({ groupId, partitions }, 'candles consumer assigned partitions');
         resolve();
@@ -66,7 +70,7 @@ export class KafkaCandleConsumer {
       if (!event.payload.restart) this.crashed = true;
     });
     await consumer.connect();
-    await consumer.subscribe({ topic: TICKS_TOPIC, fromBeginning: !latest });
+    await consumer.subscribe({ topic: ticksTopic, fromBeginning: !latest });
     await consumer.run({ autoCommit: true, eachBatchAutoResolve: false, eachBatch: (payload) => this.applyBatch(payload) });
     await joined;
   }
@@ -91,7 +95,7 @@ export class KafkaCandleConsumer {
       if (tick) ticks.push({ offset: BigInt(message.offset), tick });
     }
     const lastOffset = BigInt(last.offset);
-    const outcome = await this.options.store.applyPartitionBatch({ log: TICKS_TOPIC, partition: batch.partition, lastOffset, ticks });
+    const outcome = await this.options.store.applyPartitionBatch({ log: batch.topic, partition: batch.partition, lastOffset, ticks });
     if (lastOffset + 1n > (this.resumeAt.get(batch.partition) ?? -1n)) this.resumeAt.set(batch.partition, lastOffset + 1n);
     resolveOffset(last.offset);
     await heartbeat();
