@@ -160,7 +160,8 @@ export function exchangeWorkflow(deps: ExchangeWorkflowDependencies) {
         throw error;
       }
       deps.onStep?.('exchange-accepted');
-      await applySnapshot((await loadOrder(orderId)) ?? order, snapshot, cause);
+      // A cancel that arrived meanwhile is found by the next step's expected revision.
+      await applySnapshot(marked.state as ExistingOrder, snapshot, cause);
       return snapshot.status === 'rejected' ? 'rejected' : 'submitted';
     },
 

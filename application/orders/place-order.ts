@@ -57,10 +57,11 @@ export const placeOrder =
     if (order.status === 'rejected' && isReservationRefusal(order.rejectReason)) {
       throw new RefusalWithPosition(new DomainError(order.rejectReason, `order ${request.clientOrderId} was refused: ${order.rejectReason}`), position);
     }
-    const current = await commands.load(orderDecider, orderStream);
+    // The order as this request left it (a refused one was answered above); the worker may have
+    // routed it since, which the read models and the order stream will tell.
     return {
-      order: orderView(current.state as ExistingOrder, { createdAt: current.createdAt!, updatedAt: current.updatedAt!, version: Number(current.revision) }),
-      position: laterPosition(position, current.position),
+      order: orderView(order, { createdAt: placed.createdAt!, updatedAt: placed.updatedAt!, version: Number(placed.revision) }),
+      position,
       created: placed.appended.length > 0,
     };
   };

@@ -41,9 +41,10 @@ export class ConcurrencyExhaustedError extends Error {
 }
 
 /**
- * The one command handler: load the stream (from a cached state plus newer events), decide,
- * append with the expected revision, and on a conflict start again from fresh state. Event ids
- * derive from `stepKey`, so re-running a step after a crash or a lost reply appends nothing new.
+ * The one command handler: decide on the stream's state, append with the expected revision, and
+ * on a conflict start again from fresh state. Event ids derive from `stepKey`, so re-running a
+ * step after a crash or a lost reply appends nothing new. `load` reads the stream's newer events
+ * onto a cached state; `handle` first tries without reading (see there).
  */
 export class CommandHandler {
   private readonly mutex = new KeyedMutex();
@@ -60,8 +61,7 @@ export class CommandHandler {
   }
 
   async load<State, Event extends DomainMessage>(decider: Decider<unknown, Event, State>, streamId: string): Promise<StreamState<State>> {
-    const cached = this.cache.get(streamId) as StreamState<State> | undefined;
-    const from: StreamState<State> = cached ?? { state: decider.initialState, revision: -1n, position: undefined, createdAt: undefined, updatedAt: undefined };
+    const from = this.lastKnown(decider, streamId);
     const newer = await this.store.readStream(streamId, { fromRevision: from.revision + 1n });
     const loaded = newer.reduce((current, event) => applyRecorded(decider, current, event), from);
     if (newer.length > 0) this.remember(streamId, loaded);
@@ -75,11 +75,29 @@ export class CommandHandler {
     context: CommandContext,
     stepKey: string,
   ): Promise<CommandOutcome<State, Event>> {
+    const untypedDecider = decider as Decider<unknown, Event, State>;
     return this.mutex.run(streamId, async () => {
+      // The first attempt decides on what this process last knew of the stream (its cached state,
+      // or no stream at all) without reading it: the append's expected revision proves that
+      // state current, and saves a round trip on every command to a stream this process wrote
+      // last or creates. Whatever that state cannot prove — a conflict, a refusal, nothing to do,
+      // events already written — is decided again on the stream as read.
+      let verified = false;
       for (let attempt = 1; ; attempt += 1) {
-        const current = await this.load(decider as Decider<unknown, Event, State>, streamId);
-        const decided = decider.decide(command, current.state);
-        if (decided.length === 0) return { ...current, appended: [] };
+        const current = verified ? await this.load(untypedDecider, streamId) : this.lastKnown(untypedDecider, streamId);
+        let decided: Event[];
+        try {
+          decided = decider.decide(command, current.state);
+        } catch (error) {
+          if (verified) throw error;
+          verified = true;
+          continue;
+        }
+        if (decided.length === 0) {
+          if (verified) return { ...current, appended: [] };
+          verified = true;
+          continue;
+        }
         const metadata = { correlationId: context.correlationId, causationId: context.causationId, principal: context.principal, occurredAt: context.occurredAt };
         try {
           const result = await this.store.append(
@@ -87,6 +105,14 @@ export class CommandHandler {
             decided.map((event, index) => ({ id: deterministicId(`${stepKey}/${index}`), type: event.type, data: event.data, metadata })),
             current.revision < 0n ? 'no_stream' : current.revision,
           );
+          if (result.alreadyWritten) {
+            // A retry, or a concurrent twin (another process running the same step), wrote these
+            // very ids; the command is judged again on the stream as it stands (the same request
+            // with another payload is refused there).
+            if (verified) return { ...(await this.load(untypedDecider, streamId)), appended: [] };
+            verified = true;
+            continue;
+          }
           const next: StreamState<State> = {
             state: decided.reduce(decider.evolve, current.state),
             revision: result.nextExpectedRevision,
@@ -95,17 +121,25 @@ export class CommandHandler {
             updatedAt: context.occurredAt,
           };
           this.remember(streamId, next);
-          // A concurrent twin (another process running the same step) wrote these very events.
-          if (result.alreadyWritten) return { ...(await this.load(decider as Decider<unknown, Event, State>, streamId)), appended: [] };
           return { ...next, appended: decided };
         } catch (error) {
           if (!(error instanceof WrongExpectedRevisionError)) throw error;
+          if (!verified) {
+            // What this process knew was out of date: read the stream and decide again at once.
+            verified = true;
+            continue;
+          }
           if (attempt >= this.maxAttempts) throw new ConcurrencyExhaustedError(streamId, attempt);
           // Full jitter, growing to ~128 ms: a writer that keeps losing to a busy twin gets through.
           await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 ** Math.min(attempt, 7)));
         }
       }
     });
+  }
+
+  /** The cached state of a stream, or that of a stream with no event; no read. */
+  private lastKnown<State>(decider: Decider<unknown, DomainMessage, State>, streamId: string): StreamState<State> {
+    return (this.cache.get(streamId) as StreamState<State> | undefined) ?? { state: decider.initialState, revision: -1n, position: undefined, createdAt: undefined, updatedAt: undefined };
   }
 
   private remember(streamId: string, state: StreamState<unknown>): void {

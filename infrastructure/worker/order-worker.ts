@@ -5,6 +5,7 @@ import { KeyedMutex } from '../../application/shared/keyed-mutex.ts';
 import { ExecutionFeedClient, type FeedReport } from '../../gateways/exchange/execution-feed-client.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { SqlClient } from '../persistence/sql-client.ts';
+import { CheckpointWriter } from './checkpoint-writer.ts';
 
 export interface OrderWorkerOptions {
   readonly store: EventStore;
@@ -39,8 +40,13 @@ export class OrderWorker {
   private reconciler: NodeJS.Timeout | undefined;
   private loop: Promise<void> | undefined;
   private readonly steps: Counter<'step' | 'outcome'> | undefined;
+  private readonly routerCheckpoint: CheckpointWriter;
+  private readonly feedCheckpoint: CheckpointWriter;
 
   constructor(private readonly options: OrderWorkerOptions) {
+    const onError = (name: string) => (error: unknown) => options.logger.warn({ err: error, checkpoint: name }, 'worker checkpoint not saved');
+    this.routerCheckpoint = new CheckpointWriter(options.db, ROUTER, onError(ROUTER));
+    this.feedCheckpoint = new CheckpointWriter(options.db, FEED, onError(FEED));
     if (options.metrics) {
       this.steps = new Counter({ name: 'worker_steps_total', help: 'Workflow steps run by the worker', labelNames: ['step', 'outcome'], registers: [options.metrics] });
     }
@@ -76,6 +82,8 @@ export class OrderWorker {
     await this.feed?.stop();
     await this.subscription?.close();
     await this.loop?.catch(() => undefined);
+    await this.routerCheckpoint.flush();
+    await this.feedCheckpoint.flush();
   }
 
   /**
@@ -118,14 +126,10 @@ export class OrderWorker {
   private async follow(subscription: AsyncIterable<{ type: string; data: unknown; position: bigint }>): Promise<void> {
     const window: Array<{ position: bigint; done: boolean }> = [];
     const running = new Set<Promise<void>>();
-    let saved = Promise.resolve();
     const advance = (): void => {
       let last: bigint | undefined;
       while (window[0]?.done) last = window.shift()!.position;
-      if (last !== undefined) {
-        const position = last;
-        saved = saved.then(() => this.saveCheckpoint(ROUTER, position)).catch((error: unknown) => this.options.logger.warn({ err: error }, 'router checkpoint not saved'));
-      }
+      if (last !== undefined) this.routerCheckpoint.advance(last);
     };
     for await (const event of subscription) {
       const orderId = (event.data as { orderId?: string }).orderId;
@@ -150,7 +154,6 @@ export class OrderWorker {
       running.add(task);
     }
     await Promise.all(running);
-    await saved;
   }
 
   private async applyReport(report: FeedReport): Promise<void> {
@@ -160,7 +163,7 @@ export class OrderWorker {
         : await this.step('order_status', report.clientOrderId, () => this.options.workflow.applyOrderStatus(report));
     // Not applied: the feed client starts again from the last report that was.
     if (!applied) throw new Error(`report ${report.seq} could not be applied`);
-    await this.saveCheckpoint(FEED, BigInt(report.seq));
+    this.feedCheckpoint.advance(BigInt(report.seq));
   }
 
   /** Runs one idempotent step; a failure is logged and left to the next attempt. */
@@ -179,16 +182,5 @@ export class OrderWorker {
   private async checkpoint(name: string): Promise<bigint> {
     const [row] = await this.options.db.query<{ position: string }>('SELECT position::text AS position FROM projection_checkpoints WHERE projection = $1', [name]);
     return BigInt(row?.position ?? '-1');
-  }
-
-  /**
-   * Checkpoints only save work: every step is idempotent, so a checkpoint lost in a crash means
-   * steps run again, not a wrong answer — it need not wait for the disk.
-   */
-  private async saveCheckpoint(name: string, position: bigint): Promise<void> {
-    await this.options.db.transaction(async (tx) => {
-      await tx.query('SET LOCAL synchronous_commit = off');
-      await tx.query('UPDATE projection_checkpoints SET position = $2, updated_at = now() WHERE projection = $1 AND position < $2', [name, position.toString()]);
-    });
   }
 }
