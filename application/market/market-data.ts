@@ -47,6 +47,13 @@ export function isStaleMarker(entry: TickLogEntry): entry is StaleMarker {
   return 'stale' in entry && entry.stale === true;
 }
 
+/** The last tick of each symbol in a batch (a symbol's ticks come in sequence order). */
+export function newestPerSymbol(ticks: readonly Tick[]): Tick[] {
+  const newest = new Map<string, Tick>();
+  for (const tick of ticks) newest.set(tick.symbol, tick);
+  return [...newest.values()];
+}
+
 /** The quote a tick makes, with the change against the opening price. */
 export function quoteOf(tick: Tick): Quote {
   const { openCents, ...quote } = tick;

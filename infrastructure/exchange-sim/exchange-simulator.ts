@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Logger } from '../logging/logger.ts';
@@ -38,6 +38,9 @@ const orderRequest = z
   })
   .strict();
 
+/** Unsent bytes past which a tick-feed client misses ticks. */
+const MAX_FEED_BUFFER_BYTES = 16 * 1024 * 1024;
+
 function orderAnswer(order: ExchangeOrder) {
   return {
     externalOrderId: order.externalOrderId,
@@ -68,8 +71,17 @@ export class ExchangeSimulator {
   private readonly tickClients = new Set<WebSocket>();
   private ticker: NodeJS.Timeout | undefined;
   private closer: NodeJS.Timeout | undefined;
+  private ticksPerSecond: number;
+  private readonly ticksMade: Counter;
+  private readonly ticksSent: Counter;
+  private readonly ticksDropped: Counter;
 
   constructor(private readonly options: ExchangeSimulatorOptions) {
+    this.ticksPerSecond = options.ticksPerSecond;
+    const registers = [options.metrics];
+    this.ticksMade = new Counter({ name: 'exchange_ticks_total', help: 'Price ticks the simulated market made', registers });
+    this.ticksSent = new Counter({ name: 'exchange_ticks_sent_total', help: 'Ticks sent on the tick feed, counted once per client', registers });
+    this.ticksDropped = new Counter({ name: 'exchange_ticks_dropped_total', help: 'Ticks not sent to a tick-feed client with too much unsent already', registers });
     const universe = referenceUniverse({ seed: options.seed, generated: options.universeSize });
     this.market = new SimulatedMarket(universe, options.seed, Date.now);
     this.faults = new FaultInjector(faultSettings.parse(options.faults ?? {}), options.seed);
@@ -107,25 +119,55 @@ export class ExchangeSimulator {
     await this.app.close();
   }
 
-  /** One price tick (exposed for deterministic tests). */
+  /** One price tick, sent at once (exposed for deterministic tests). */
   tick(symbol?: string): SimulatedQuote {
-    const quote = this.market.tick(Date.now(), symbol);
-    this.engine.onQuote(quote);
-    if (this.tickClients.size > 0) {
-      const message = JSON.stringify(quoteAnswer(quote));
-      for (const client of this.tickClients) client.send(message);
-    }
+    const quote = this.nextQuote(symbol);
+    this.sendTicks([quote]);
     return quote;
   }
 
+  /** The tick rate from now on (`POST /admin/ticks`; benchmarks ramp it). */
+  setTickRate(ticksPerSecond: number): void {
+    this.ticksPerSecond = ticksPerSecond;
+  }
+
+  private nextQuote(symbol?: string): SimulatedQuote {
+    const quote = this.market.tick(Date.now(), symbol);
+    this.engine.onQuote(quote);
+    return quote;
+  }
+
+  /**
+   * One frame per burst: a JSON array of ticks, as exchange feeds pack many messages into one
+   * packet. A client that lets more than `MAX_FEED_BUFFER_BYTES` pile up unsent misses ticks
+   * (counted) instead of growing this process without bound.
+   */
+  private sendTicks(quotes: readonly SimulatedQuote[]): void {
+    this.ticksMade.inc(quotes.length);
+    if (this.tickClients.size === 0 || quotes.length === 0) return;
+    const frame = JSON.stringify(quotes.map(quoteAnswer));
+    for (const client of this.tickClients) {
+      if (client.bufferedAmount > MAX_FEED_BUFFER_BYTES) this.ticksDropped.inc(quotes.length);
+      else {
+        client.send(frame);
+        this.ticksSent.inc(quotes.length);
+      }
+    }
+  }
+
   private startTicking(): void {
-    // Timers fire at most about every millisecond: send ticks in small bursts to reach the rate.
+    // Timers fire at most about every millisecond: send ticks in bursts to reach the rate, and
+    // catch up with the clock so that a late timer does not lower it.
     const intervalMs = 10;
-    const perInterval = this.options.ticksPerSecond / (1000 / intervalMs);
     let owed = 0;
+    let last = performance.now();
     this.ticker = setInterval(() => {
-      owed += perInterval;
-      for (; owed >= 1; owed -= 1) this.tick();
+      const now = performance.now();
+      owed = Math.min(owed + ((now - last) / 1_000) * this.ticksPerSecond, Math.max(1, this.ticksPerSecond));
+      last = now;
+      const burst: SimulatedQuote[] = [];
+      for (; owed >= 1; owed -= 1) burst.push(this.nextQuote());
+      this.sendTicks(burst);
     }, intervalMs);
     if (this.options.dayCloseAt !== undefined) {
       this.closer = setTimeout(() => this.engine.closeDay(), Math.max(0, this.options.dayCloseAt - Date.now()));
@@ -175,6 +217,10 @@ export class ExchangeSimulator {
       return quoteAnswer(quote);
     });
     app.get('/admin/faults', async () => this.faults.settings);
+    app.post('/admin/ticks', { schema: { body: z.object({ ticksPerSecond: z.number().min(0).max(1_000_000) }).strict() } }, async (request) => {
+      this.setTickRate(request.body.ticksPerSecond);
+      return { ticksPerSecond: this.ticksPerSecond };
+    });
     app.post('/admin/faults', { schema: { body: faultSettings.partial() } }, async (request) => {
       this.faults.settings = faultSettings.parse({ ...this.faults.settings, ...request.body });
       return this.faults.settings;

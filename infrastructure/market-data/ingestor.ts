@@ -1,7 +1,7 @@
 import { Counter, type Registry } from 'prom-client';
 import WebSocket from 'ws';
 import { z } from 'zod';
-import type { LatestQuotes, Tick, TickLog } from '../../application/market/market-data.ts';
+import { newestPerSymbol, type LatestQuotes, type Tick, type TickLog } from '../../application/market/market-data.ts';
 import type { Logger } from '../logging/logger.ts';
 
 const exchangeTick = z.object({
@@ -31,6 +31,9 @@ export interface IngestorOptions {
   readonly staleAfterMs?: number;
 }
 
+/** Ticks per publish at most: far below what Kafka takes in one request, however far behind. */
+const MAX_BATCH = 5_000;
+
 /**
  * The `ingestor`: the one connection to the exchange's tick feed. It normalises each tick,
  * stamps a per-symbol sequence number that never goes back (across restarts too: it resumes
@@ -45,13 +48,18 @@ export class Ingestor {
   private pending: Tick[] = [];
   private socket: WebSocket | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  private publishing = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private reconnects = 0;
   private readonly ticks: Counter | undefined;
+  private readonly received: Counter | undefined;
 
   constructor(private readonly options: IngestorOptions) {
-    if (options.metrics) this.ticks = new Counter({ name: 'ingestor_ticks_total', help: 'Ticks published to the tick log', registers: [options.metrics] });
+    if (options.metrics) {
+      this.ticks = new Counter({ name: 'ingestor_ticks_total', help: 'Ticks published to the tick log', registers: [options.metrics] });
+      this.received = new Counter({ name: 'ingestor_ticks_received_total', help: 'Well-formed ticks received from the exchange feed', registers: [options.metrics] });
+    }
   }
 
   async start(): Promise<void> {
@@ -73,8 +81,11 @@ export class Ingestor {
     clearInterval(this.timer);
     clearInterval(this.staleTimer);
     this.socket?.terminate();
-    this.flush();
-    await this.flushing;
+    // What has arrived is published before the process goes.
+    do {
+      this.flush();
+      await this.flushing;
+    } while (this.pending.length > 0 || this.publishing);
   }
 
   private connect(): void {
@@ -92,16 +103,8 @@ export class Ingestor {
       } catch {
         return;
       }
-      const parsed = exchangeTick.safeParse(raw);
-      if (!parsed.success) return;
-      this.lastMessageAt = Date.now();
-      this.staleMarked = false;
-      const { symbol, priceCents } = parsed.data;
-      const seq = (this.sequences.get(symbol) ?? 0) + 1;
-      this.sequences.set(symbol, seq);
-      const openCents = this.opens.get(symbol) ?? priceCents;
-      this.opens.set(symbol, openCents);
-      this.pending.push({ ...parsed.data, seq, openCents });
+      // A frame is one tick or an array of them, in the exchange's order.
+      for (const entry of Array.isArray(raw) ? raw : [raw]) this.accept(entry);
     });
     socket.on('close', () => {
       if (this.stopped) return;
@@ -122,19 +125,42 @@ export class Ingestor {
     );
   }
 
+  private accept(raw: unknown): void {
+    const parsed = exchangeTick.safeParse(raw);
+    if (!parsed.success) return;
+    this.received?.inc();
+    this.lastMessageAt = Date.now();
+    this.staleMarked = false;
+    const { symbol, priceCents } = parsed.data;
+    const seq = (this.sequences.get(symbol) ?? 0) + 1;
+    this.sequences.set(symbol, seq);
+    const openCents = this.opens.get(symbol) ?? priceCents;
+    this.opens.set(symbol, openCents);
+    this.pending.push({ ...parsed.data, seq, openCents });
+  }
+
+  /**
+   * Publishes what has arrived, one batch at a time: ticks that arrive while a batch is out wait
+   * and leave together in the next one, so batches grow with the load instead of queueing.
+   */
   private flush(): void {
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
+    if (this.pending.length === 0 || this.publishing) return;
+    const batch = this.pending.length <= MAX_BATCH ? this.pending : this.pending.slice(0, MAX_BATCH);
+    this.pending = batch === this.pending ? [] : this.pending.slice(MAX_BATCH);
+    this.publishing = true;
     this.flushing = this.flushing.then(async () => {
       try {
         await this.options.tickLog.publish(batch);
-        await this.options.latest.put(batch);
+        // Only each symbol's newest tick of the batch matters to the latest quotes.
+        await this.options.latest.put(newestPerSymbol(batch));
         this.ticks?.inc(batch.length);
       } catch (error) {
         // Kafka refused the batch: the sequence numbers stay used; clients see a gap, never a repeat.
         this.options.logger.error({ err: error, ticks: batch.length }, 'tick batch not published');
+      } finally {
+        this.publishing = false;
       }
+      if (this.pending.length > 0) this.flush();
     });
   }
 }

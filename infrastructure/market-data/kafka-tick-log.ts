@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import kafkajs, { type Admin, type Consumer, type Producer } from 'kafkajs';
 import pRetry, { AbortError } from 'p-retry';
-import type { StaleMarker, Tick, TickLog, TickLogEntry, TickStream } from '../../application/market/market-data.ts';
+import { newestPerSymbol, type StaleMarker, type Tick, type TickLog, type TickLogEntry, type TickStream } from '../../application/market/market-data.ts';
 import type { Logger } from '../logging/logger.ts';
 
 export const TICK_PARTITIONS = 12;
@@ -43,14 +43,23 @@ export class KafkaTickLog implements TickLog {
     return new KafkaTickLog(kafka, producer, topics);
   }
 
+  /**
+   * Every tick to the ticks topic; to the compacted topic only each symbol's newest tick of the
+   * batch, since compaction keeps nothing else of a symbol (fewer messages, same end state).
+   */
   async publish(ticks: readonly Tick[]): Promise<void> {
     if (ticks.length === 0) return;
-    const messages = ticks.map((tick) => ({ key: tick.symbol, value: JSON.stringify(tick) }));
+    const encoded = new Map<Tick, { key: string; value: string }>();
+    const message = (tick: Tick) => {
+      let found = encoded.get(tick);
+      if (!found) encoded.set(tick, (found = { key: tick.symbol, value: JSON.stringify(tick) }));
+      return found;
+    };
     await this.producer.sendBatch({
       acks: -1,
       topicMessages: [
-        { topic: this.topics.ticks, messages },
-        { topic: this.topics.last, messages },
+        { topic: this.topics.ticks, messages: ticks.map(message) },
+        { topic: this.topics.last, messages: newestPerSymbol(ticks).map(message) },
       ],
     });
   }

@@ -17,24 +17,27 @@ export class RedisLatestQuotes implements LatestQuotes {
   ) {
     this.latestKey = `${prefix}quotes:latest`;
     this.opensKey = `${prefix}quotes:open`;
-    redis.defineCommand('putQuoteIfNewer', {
+    // ARGV: symbol, seq, tick JSON, price — four per tick; one call for a whole batch.
+    redis.defineCommand('putQuotesIfNewer', {
       numberOfKeys: 2,
       lua: `
-        local current = redis.call('HGET', KEYS[1], ARGV[1])
-        if current and cjson.decode(current).seq >= tonumber(ARGV[2]) then return 0 end
-        redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[4])
-        redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-        return 1`,
+        local written = 0
+        for i = 1, #ARGV, 4 do
+          local current = redis.call('HGET', KEYS[1], ARGV[i])
+          if not current or cjson.decode(current).seq < tonumber(ARGV[i + 1]) then
+            redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 3])
+            redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2])
+            written = written + 1
+          end
+        end
+        return written`,
     });
   }
 
   async put(ticks: readonly Tick[]): Promise<void> {
     if (ticks.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const tick of ticks) {
-      (pipeline as unknown as { putQuoteIfNewer(...args: unknown[]): void }).putQuoteIfNewer(this.latestKey, this.opensKey, tick.symbol, tick.seq, JSON.stringify(tick), tick.priceCents);
-    }
-    await pipeline.exec();
+    const args = ticks.flatMap((tick) => [tick.symbol, tick.seq, JSON.stringify(tick), tick.priceCents]);
+    await (this.redis as unknown as { putQuotesIfNewer(...args: unknown[]): Promise<number> }).putQuotesIfNewer(this.latestKey, this.opensKey, ...args);
   }
 
   async latest(symbol: string): Promise<Quote | undefined> {
