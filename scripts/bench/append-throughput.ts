@@ -15,6 +15,7 @@ import { Command } from 'commander';
 import pg from 'pg';
 import { openPostgresEventStore } from '../../infrastructure/event-store/postgres/postgres-event-store.ts';
 import { setUpPostgres } from '../../infrastructure/persistence/postgres-setup.ts';
+import { plainInsertRate, preparePlainInserts, ratePerSecond } from './plain-inserts.ts';
 
 const options = new Command()
   .option('--seconds <n>', 'measuring time of each run', '10')
@@ -31,27 +32,16 @@ const appUrl = `postgres://trading_core_app@${server.host}/${database}`;
 const adminOnDatabase = new URL(options.adminUrl);
 adminOnDatabase.pathname = `/${database}`;
 
-/** Runs `work` from `workers` loops for `seconds`, with a progress bar; returns operations/s. */
-async function measure(label: string, workers: number, work: (worker: number) => Promise<void>): Promise<number> {
+/** A measurement of `seconds` under a progress bar. */
+async function withProgress(label: string, run: (onProgress: (operations: number, elapsedSeconds: number) => void) => Promise<number>): Promise<number> {
   const bar = new SingleBar({ format: `${label.padEnd(34)} {bar} {value}/{total} s | {ops} ops`, hideCursor: true }, Presets.shades_classic);
-  let operations = 0;
-  const started = Date.now();
-  const deadline = started + seconds * 1000;
   bar.start(seconds, 0, { ops: 0 });
-  const ticker = setInterval(() => bar.update(Math.min(seconds, Math.floor((Date.now() - started) / 1000)), { ops: operations }), 250);
-  await Promise.all(
-    Array.from({ length: workers }, async (_, worker) => {
-      while (Date.now() < deadline) {
-        await work(worker);
-        operations += 1;
-      }
-    }),
-  );
-  const elapsed = (Date.now() - started) / 1000;
-  clearInterval(ticker);
-  bar.update(seconds, { ops: operations });
-  bar.stop();
-  return operations / elapsed;
+  try {
+    return await run((operations, elapsed) => bar.update(Math.min(seconds, Math.floor(elapsed)), { ops: operations }));
+  } finally {
+    bar.update(seconds);
+    bar.stop();
+  }
 }
 
 function pgbenchRate(workers: number): number | undefined {
@@ -73,32 +63,23 @@ function pgbenchRate(workers: number): number | undefined {
 }
 
 await setUpPostgres(options.adminUrl, appUrl);
+await preparePlainInserts(adminOnDatabase.toString());
 const admin = new pg.Client({ connectionString: adminOnDatabase.toString() });
 await admin.connect();
-await admin.query('CREATE TABLE plain_inserts (id uuid PRIMARY KEY, payload jsonb NOT NULL)');
-await admin.query('GRANT SELECT, INSERT ON plain_inserts TO trading_core_app');
 const settings = await admin.query(`SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'wal_sync_method', 'commit_delay')`);
 
 const rows: Array<{ writers: number; appends: number; inserts: number; pgbench?: number }> = [];
 try {
   for (const writers of concurrencies) {
     const store = await openPostgresEventStore({ connectionString: appUrl, poolSize: writers });
-    const appends = await measure(`event store append, ${writers} writer(s)`, writers, async () => {
-      await store.append(`bench-${randomUUID()}`, [{ id: randomUUID(), type: 'Deposited', data: { amountCents: 1250 }, metadata: { correlationId: randomUUID(), causationId: randomUUID(), principal: 'system:bench' } }], 'no_stream');
-    });
+    const appends = await withProgress(`event store append, ${writers} writer(s)`, (onProgress) =>
+      ratePerSecond(writers, seconds, async () => {
+        await store.append(`bench-${randomUUID()}`, [{ id: randomUUID(), type: 'Deposited', data: { amountCents: 1250 }, metadata: { correlationId: randomUUID(), causationId: randomUUID(), principal: 'system:bench' } }], 'no_stream');
+      }, onProgress),
+    );
     await store.close();
 
-    const clients = await Promise.all(
-      Array.from({ length: writers }, async () => {
-        const client = new pg.Client({ connectionString: appUrl });
-        await client.connect();
-        return client;
-      }),
-    );
-    const inserts = await measure(`plain INSERT … COMMIT, ${writers} writer(s)`, writers, async (worker) => {
-      await clients[worker]!.query('INSERT INTO plain_inserts (id, payload) VALUES ($1, $2)', [randomUUID(), { amountCents: 1250 }]);
-    });
-    await Promise.all(clients.map((client) => client.end()));
+    const inserts = await withProgress(`plain INSERT … COMMIT, ${writers} writer(s)`, (onProgress) => plainInsertRate(appUrl, writers, seconds, onProgress));
     rows.push({ writers, appends, inserts, pgbench: pgbenchRate(writers) });
   }
 } finally {

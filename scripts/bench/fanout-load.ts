@@ -12,16 +12,11 @@ import { signToken } from '../../infrastructure/http/tokens.ts';
 import { benchUniverse } from './bench-universe.ts';
 import { OPCODE, RawWebSocket } from './raw-ws-client.ts';
 import { ZipfSampler } from './zipf.ts';
+import { summarize, type LatencySummary } from './latency.ts';
 
 export type LoadCommand = { type: 'measure-start' } | { type: 'measure-stop' } | { type: 'exit' };
 
-export interface LatencySummary {
-  readonly samples: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly p999: number;
-  readonly max: number;
-}
+export type { LatencySummary };
 
 export interface LoadReport {
   /** Quote entries received in the window. */
@@ -133,11 +128,6 @@ async function openConnection(symbols: readonly string[], token: string): Promis
   return socket;
 }
 
-function percentile(sorted: readonly number[], fraction: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))]!;
-}
-
 async function main(): Promise<void> {
   const connections = Number(options.connections);
   const universe = benchUniverse(Number(options.universe), Number(options.universeSeed)).map(({ symbol }) => symbol);
@@ -184,7 +174,6 @@ async function main(): Promise<void> {
       measuring = false;
       const seconds = (performance.now() - started.at) / 1_000;
       const cpu = process.cpuUsage(started.cpu);
-      const sorted = latencies.sort((a, b) => a - b);
       send({
         type: 'report',
         report: {
@@ -195,7 +184,7 @@ async function main(): Promise<void> {
           staleNotices: counters.staleNotices - started.counters.staleNotices,
           errorMessages: counters.errorMessages - started.counters.errorMessages,
           seconds,
-          latencyMs: { samples: sorted.length, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), p999: percentile(sorted, 0.999), max: sorted.at(-1) ?? Number.NaN },
+          latencyMs: summarize(latencies),
           loadCpuSeconds: (cpu.user + cpu.system) / 1e6,
           openConnections,
           closes: Object.fromEntries(closes),

@@ -10,34 +10,29 @@
  *
  * Needs Kafka and Redis (`npm run services:up`).
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, Option } from 'commander';
 import { benchUniverse, serverUniverseSize } from './bench-universe.ts';
 import type { LoadCommand, LoadEvent, LoadReport } from './fanout-load.ts';
 import { printComparison, printRun, type RunResult } from './fanout-report.ts';
-import { FanoutServer, REPO_ROOT } from './fanout-server.ts';
+import { startFanoutServer, type FanoutServer } from './fanout-server.ts';
+import { LoadProcess } from './load-process.ts';
+import { positiveNumber } from './options.ts';
 import { findProcess, machineBusySeconds, machineCpuTicks, processCpuSeconds, processRssBytes } from './process-stats.ts';
 import { TickGenerator } from './tick-generator.ts';
 
-const positive = (name: string) => (value: string) => {
-  const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0) throw new Error(`--${name} must be a positive number (got ${value})`);
-  return number;
-};
-
 const options = new Command()
   .description('fan-out benchmark: ours (uWebSockets.js) beside the ws baseline')
-  .option('--connections <n>', 'price-socket connections', positive('connections'), 10_000)
-  .option('--symbols-per-connection <n>', 'distinct symbols per connection', positive('symbols-per-connection'), 20)
-  .option('--universe <n>', 'symbols ticking and subscribed to', positive('universe'), 5_000)
-  .option('--ticks-per-second <n>', 'ticks published into Kafka per second', positive('ticks-per-second'), 20_000)
-  .option('--seconds <n>', 'measurement window', positive('seconds'), 15)
-  .option('--warmup <n>', 'seconds between the end of the ramp and the window', positive('warmup'), 5)
-  .option('--zipf <s>', 'Zipf exponent of ticks and subscriptions', positive('zipf'), 1.1)
-  .option('--ramp-batch <n>', 'connections opened at once while ramping', positive('ramp-batch'), 500)
-  .option('--sample-every <n>', 'the load JSON-parses one text frame in this many for latency', positive('sample-every'), 50)
+  .option('--connections <n>', 'price-socket connections', positiveNumber('connections'), 10_000)
+  .option('--symbols-per-connection <n>', 'distinct symbols per connection', positiveNumber('symbols-per-connection'), 20)
+  .option('--universe <n>', 'symbols ticking and subscribed to', positiveNumber('universe'), 5_000)
+  .option('--ticks-per-second <n>', 'ticks published into Kafka per second', positiveNumber('ticks-per-second'), 20_000)
+  .option('--seconds <n>', 'measurement window', positiveNumber('seconds'), 15)
+  .option('--warmup <n>', 'seconds between the end of the ramp and the window', positiveNumber('warmup'), 5)
+  .option('--zipf <s>', 'Zipf exponent of ticks and subscriptions', positiveNumber('zipf'), 1.1)
+  .option('--ramp-batch <n>', 'connections opened at once while ramping', positiveNumber('ramp-batch'), 500)
+  .option('--sample-every <n>', 'the load JSON-parses one text frame in this many for latency', positiveNumber('sample-every'), 50)
   .addOption(new Option('--only <transport>', 'run one server only').choices(['uws', 'ws']))
   .option('--brokers <list>', 'Kafka brokers', process.env.KAFKA_BROKERS ?? '127.0.0.1:9092')
   .parse()
@@ -49,17 +44,18 @@ const jwtSecret = randomBytes(32).toString('base64url');
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Everything started, so that every exit path can end it. */
-const running = { servers: new Set<FanoutServer>(), loads: new Set<ChildProcess>(), generator: undefined as TickGenerator | undefined };
+const running = { servers: new Set<FanoutServer>(), loads: new Set<LoadProcess<LoadCommand, LoadEvent>>(), generator: undefined as TickGenerator | undefined };
 
 function killEverything(): void {
-  for (const load of running.loads) load.kill('SIGKILL');
+  for (const load of running.loads) load.kill();
   for (const server of running.servers) server.kill();
 }
 
-/** The load process and a typed way to wait for its events. */
-function startLoad(server: FanoutServer): { child: ChildProcess; next: <T extends LoadEvent['type']>(type: T, timeoutMs: number) => Promise<Extract<LoadEvent, { type: T }>>; command: (command: LoadCommand) => void } {
-  const child = fork(
-    `${REPO_ROOT}scripts/bench/fanout-load.ts`,
+type FanoutLoad = LoadProcess<LoadCommand, LoadEvent>;
+
+function startLoad(server: FanoutServer): FanoutLoad {
+  const load = new LoadProcess<LoadCommand, LoadEvent>(
+    'scripts/bench/fanout-load.ts',
     [
       ['--port', server.streamPort],
       ['--connections', options.connections],
@@ -70,42 +66,14 @@ function startLoad(server: FanoutServer): { child: ChildProcess; next: <T extend
       ['--ramp-batch', options.rampBatch],
       ['--sample-every', options.sampleEvery],
     ].flatMap(([flag, value]) => [String(flag), String(value)]),
-    { cwd: REPO_ROOT, execArgv: ['--import', 'tsx'], env: { ...process.env, BENCH_JWT_SECRET: jwtSecret }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    { BENCH_JWT_SECRET: jwtSecret },
   );
-  running.loads.add(child);
-  const queue: LoadEvent[] = [];
-  const waiters = new Set<() => void>();
-  let exit: string | undefined;
-  child.on('message', (event: LoadEvent) => {
-    queue.push(event);
-    for (const wake of waiters) wake();
-  });
-  child.once('exit', (code, signal) => {
-    running.loads.delete(child);
-    exit = `the load process exited (${code ?? signal})`;
-    for (const wake of waiters) wake();
-  });
-  const next = <T extends LoadEvent['type']>(type: T, timeoutMs: number): Promise<Extract<LoadEvent, { type: T }>> =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => finish(new Error(`the load process sent no ${type} within ${timeoutMs / 1_000} s`)), timeoutMs);
-      const finish = (error?: Error, event?: LoadEvent) => {
-        clearTimeout(timer);
-        waiters.delete(look);
-        if (error) reject(error);
-        else resolve(event as Extract<LoadEvent, { type: T }>);
-      };
-      const look = () => {
-        const index = queue.findIndex((event) => event.type === type);
-        if (index >= 0) return finish(undefined, queue.splice(index, 1)[0]);
-        if (exit) finish(new Error(exit));
-      };
-      waiters.add(look);
-      look();
-    });
-  return { child, next, command: (command) => child.send(command) };
+  running.loads.add(load);
+  load.child.once('exit', () => running.loads.delete(load));
+  return load;
 }
 
-async function rampWithProgress(load: ReturnType<typeof startLoad>, server: FanoutServer): Promise<Extract<LoadEvent, { type: 'ramped' }>> {
+async function rampWithProgress(load: FanoutLoad, server: FanoutServer): Promise<Extract<LoadEvent, { type: 'ramped' }>> {
   const bar = new SingleBar({ format: `  ramping connections {bar} {value}/{total} open | pass {pass}, failed {failed}`, hideCursor: true }, Presets.shades_classic);
   bar.start(options.connections, 0, { failed: 0, pass: 1 });
   const onProgress = (event: LoadEvent) => {
@@ -137,7 +105,7 @@ async function rampWithProgress(load: ReturnType<typeof startLoad>, server: Fano
 
 async function measure(transport: 'uws' | 'ws'): Promise<RunResult> {
   console.log(`\n[${transport}] starting the fanout server (FANOUT_TRANSPORT=${transport})`);
-  const server = await FanoutServer.start({ transport, jwtSecret, brokers: options.brokers, universeSize: serverUniverseSize(options.universe), universeSeed: UNIVERSE_SEED });
+  const server = await startFanoutServer({ transport, jwtSecret, brokers: options.brokers, universeSize: serverUniverseSize(options.universe), universeSeed: UNIVERSE_SEED });
   running.servers.add(server);
   if (!running.generator) {
     // The first server created the topics; ticks flow from here to the end of the run.
@@ -189,9 +157,7 @@ async function measure(transport: 'uws' | 'ws'): Promise<RunResult> {
   const metrics1 = await server.metrics();
   generator.check();
 
-  load.command({ type: 'exit' });
-  await Promise.race([new Promise((resolve) => load.child.once('exit', resolve)), pause(10_000)]);
-  load.child.kill('SIGKILL');
+  await load.close({ type: 'exit' });
   await server.stop();
   running.servers.delete(server);
 
@@ -262,7 +228,7 @@ main()
   })
   .catch(async (error: unknown) => {
     process.stderr.write(`\nbench:fanout failed: ${error instanceof Error ? error.message : String(error)}\n`);
-    for (const load of running.loads) load.kill('SIGKILL');
+    for (const load of running.loads) load.kill();
     // A server stopped gracefully leaves its Kafka consumer group; one that hangs is killed.
     await Promise.all([...running.servers].map((server) => server.stop(5_000)));
     await running.generator?.stop().catch(() => undefined);

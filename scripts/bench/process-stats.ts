@@ -44,3 +44,34 @@ export function machineCpuTicks(): { busy: number; total: number } {
   const busy = user + nice + system + irq + softirq + steal;
   return { busy, total: busy + idle + iowait };
 }
+
+/** The machine's shared services, each as the processes that make it up. */
+const INFRASTRUCTURE: ReadonlyArray<[string, (argv: readonly string[]) => boolean]> = [
+  ['postgresql', (argv) => /(^|\/)postgres(:|$)/.test(argv[0] ?? '')],
+  ['redis', (argv) => /(^|\/)redis-server/.test(argv[0] ?? '')],
+  ['kafka', (argv) => /(^|\/)java$/.test(argv[0] ?? '') && argv.includes('kafka.Kafka')],
+];
+
+/**
+ * CPU seconds so far of PostgreSQL (postmaster and every backend), Redis and the Kafka broker.
+ * A backend that exits takes its CPU with it, so compare samples of long-lived connections only.
+ */
+export function infrastructureCpuSeconds(): Map<string, number> {
+  const totals = new Map(INFRASTRUCTURE.map(([name]) => [name, 0]));
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      const component = INFRASTRUCTURE.find(([, matches]) => matches(argv))?.[0];
+      if (component) totals.set(component, totals.get(component)! + processCpuSeconds(Number(entry)));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return totals;
+}
+
+/** CPU used between two samples, in cores (CPU seconds per second of the window), by name. */
+export function coresBetween(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>, seconds: number): Map<string, number> {
+  return new Map([...after].filter(([name]) => before.has(name)).map(([name, cpu]) => [name, (cpu - before.get(name)!) / seconds]));
+}

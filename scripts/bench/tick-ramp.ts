@@ -1,0 +1,81 @@
+import { coresBetween, infrastructureCpuSeconds } from './process-stats.ts';
+import type { LocalStack } from './local-stack.ts';
+
+/** A rate the ingestor keeps up with: it publishes at least this share of what the simulator sent, and the simulator dropped none. */
+export const SUSTAINED_SHARE = 0.97;
+
+/** Ticks per second at each stage of one step of the ramp, and CPU in cores by component. */
+export interface RampStep {
+  readonly target: number;
+  readonly made: number;
+  readonly sent: number;
+  readonly dropped: number;
+  readonly received: number;
+  readonly published: number;
+  readonly cores: Map<string, number>;
+}
+
+export const sustained = (step: RampStep): boolean => step.published >= step.sent * SUSTAINED_SHARE && step.dropped === 0;
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface TickCounters {
+  readonly made: number;
+  readonly sent: number;
+  readonly dropped: number;
+  readonly received: number;
+  readonly published: number;
+}
+
+/** The simulator's and the ingestor's tick counters, from their /metrics. */
+export async function tickCounters(stack: LocalStack): Promise<TickCounters> {
+  const [exchange, ingestor] = await Promise.all([stack.service('exchange-sim').metrics(), stack.service('ingestor').metrics()]);
+  return {
+    made: exchange.get('exchange_ticks_total') ?? Number.NaN,
+    sent: exchange.get('exchange_ticks_sent_total') ?? Number.NaN,
+    dropped: exchange.get('exchange_ticks_dropped_total') ?? 0,
+    received: ingestor.get('ingestor_ticks_received_total') ?? Number.NaN,
+    published: ingestor.get('ingestor_ticks_total') ?? Number.NaN,
+  };
+}
+
+/** Sets the simulator's tick rate (`POST /admin/ticks`). */
+export async function setTickRate(stack: LocalStack, ticksPerSecond: number): Promise<void> {
+  const response = await fetch(`${stack.exchangeUrl}/admin/ticks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ticksPerSecond: Math.round(ticksPerSecond) }) });
+  if (!response.ok) throw new Error(`the simulator refused tick rate ${ticksPerSecond}: ${response.status} ${await response.text()}`);
+}
+
+/** One step: the rate set, `settleSeconds` to settle, then `seconds` measured. */
+export async function rampStep(stack: LocalStack, target: number, settleSeconds: number, seconds: number): Promise<RampStep> {
+  await setTickRate(stack, target);
+  await pause(settleSeconds * 1_000);
+  stack.check();
+  const cpu = () => new Map([...stack.cpuSeconds(), ...infrastructureCpuSeconds()]);
+  const before = { counters: await tickCounters(stack), cpu: cpu(), at: performance.now() };
+  await pause(seconds * 1_000);
+  const after = { counters: await tickCounters(stack), cpu: cpu(), at: performance.now() };
+  stack.check();
+  const elapsed = (after.at - before.at) / 1_000;
+  const rate = (key: keyof TickCounters) => (after.counters[key] - before.counters[key]) / elapsed;
+  return { target, made: rate('made'), sent: rate('sent'), dropped: rate('dropped'), received: rate('received'), published: rate('published'), cores: coresBetween(before.cpu, after.cpu, elapsed) };
+}
+
+/**
+ * Steps the tick rate up by `factor` from `start` until the ingestor no longer keeps up, the
+ * simulator cannot make the rate asked, or `max` is passed. Returns every step.
+ */
+export async function rampTicks(stack: LocalStack, settings: { start: number; max: number; factor: number; settleSeconds: number; seconds: number }, onStep: (step: RampStep) => void = () => undefined): Promise<RampStep[]> {
+  const steps: RampStep[] = [];
+  for (let target = settings.start; target <= settings.max; target = Math.round(target * settings.factor)) {
+    const step = await rampStep(stack, target, settings.settleSeconds, settings.seconds);
+    steps.push(step);
+    onStep(step);
+    if (!sustained(step) || step.made < target * 0.95) break;
+  }
+  return steps;
+}
+
+/** The highest published rate among the steps the ingestor kept up with. */
+export function highestSustained(steps: readonly RampStep[]): RampStep | undefined {
+  return steps.filter(sustained).sort((a, b) => b.published - a.published)[0];
+}
