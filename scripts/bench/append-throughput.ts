@@ -16,6 +16,7 @@ import pg from 'pg';
 import { openPostgresEventStore } from '../../infrastructure/event-store/postgres/postgres-event-store.ts';
 import { setUpPostgres } from '../../infrastructure/persistence/postgres-setup.ts';
 import { plainInsertRate, preparePlainInserts, ratePerSecond } from './plain-inserts.ts';
+import { commandLine, finishReport, goalStatus, integer, ratio, type BenchGoal } from './bench-report.ts';
 
 const options = new Command()
   .option('--seconds <n>', 'measuring time of each run', '10')
@@ -25,6 +26,7 @@ const options = new Command()
   .opts<{ seconds: string; concurrency: string; adminUrl: string }>();
 const seconds = Number(options.seconds);
 const concurrencies = options.concurrency.split(',').map(Number);
+const started = performance.now();
 
 const database = `tc_bench_${randomUUID().slice(0, 8)}`;
 const server = new URL(options.adminUrl);
@@ -90,14 +92,23 @@ try {
   await cleanup.end();
 }
 
-const fixed = (value: number | undefined): string => (value === undefined ? 'n/a' : value.toFixed(0));
-console.log(`\nPostgreSQL append throughput (${seconds} s per run; ${settings.rows.map((row) => `${row.name}=${row.setting}`).join(', ')})`);
-console.log('| writers | appends/s | plain INSERT/s (node-postgres) | ratio | pgbench INSERT tps | ratio to pgbench | goal ≥ 0.5 |');
-console.log('|---:|---:|---:|---:|---:|---:|:---:|');
-for (const row of rows) {
-  const ratio = row.appends / row.inserts;
-  const ratioPgbench = row.pgbench ? row.appends / row.pgbench : undefined;
-  console.log(
-    `| ${row.writers} | ${fixed(row.appends)} | ${fixed(row.inserts)} | ${ratio.toFixed(2)} | ${fixed(row.pgbench)} | ${ratioPgbench?.toFixed(2) ?? 'n/a'} | ${ratio >= 0.5 ? 'met' : 'missed'} |`,
-  );
-}
+const goals: BenchGoal[] = rows.map((row) => ({ goal: `appends/s ≥ 50 % of plain INSERT/s, ${row.writers} writer(s)`, measured: `${integer(row.appends)} / ${integer(row.inserts)} = ${ratio(row.appends / row.inserts)}`, status: goalStatus(row.appends / row.inserts >= 0.5) }));
+finishReport({
+  name: 'append',
+  title: 'Event-store appends (bench:append)',
+  command: commandLine('append'),
+  finishedAt: new Date().toISOString(),
+  durationSeconds: (performance.now() - started) / 1_000,
+  tables: [
+    {
+      title: `PostgreSQL append throughput (${seconds} s per run; ${settings.rows.map((row) => `${row.name}=${row.setting}`).join(', ')})`,
+      header: ['writers', 'appends/s', 'plain INSERT/s (node-postgres)', 'ratio', 'pgbench INSERT tps', 'ratio to pgbench'],
+      rows: rows.map((row) => [String(row.writers), integer(row.appends), integer(row.inserts), ratio(row.appends / row.inserts), row.pgbench === undefined ? 'n/a' : integer(row.pgbench), row.pgbench ? ratio(row.appends / row.pgbench) : 'n/a']),
+    },
+  ],
+  goals,
+  limits: [
+    'an append is one call of the append function: the stream\'s advisory lock, the expected-revision check, the hash chain and the insert, in a transaction that waits for its commit to reach the disk; concurrent appends share one commit (group commit), which is why the ratio grows with the writers',
+  ],
+  problems: [],
+});

@@ -1,4 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './service-process.ts';
 
@@ -34,6 +35,22 @@ export interface BenchReport {
   readonly limits: readonly string[];
   /** Why the run itself broke (errors, lost messages, a process that died); empty when it did not. */
   readonly problems: readonly string[];
+  /** Headline figures by name, for other scripts and the report (e.g. the sustained tick rate). */
+  readonly figures?: Readonly<Record<string, number>>;
+  /** Where it ran (filled in by finishReport). */
+  readonly machine?: MachineDescription;
+}
+
+export interface MachineDescription {
+  readonly cpu: string;
+  readonly cores: number;
+  readonly memoryGiB: number;
+  readonly kernel: string;
+  readonly node: string;
+}
+
+export function describeMachine(): MachineDescription {
+  return { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), memoryGiB: Math.round(totalmem() / 2 ** 30), kernel: `${type()} ${release()}`, node: process.version };
 }
 
 export const goalStatus = (met: boolean | undefined): GoalStatus => (met === undefined ? 'n/a' : met ? 'met' : 'missed');
@@ -71,8 +88,13 @@ export function printReport(report: BenchReport): void {
 export function finishReport(report: BenchReport): void {
   printReport(report);
   mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(join(RESULTS_DIR, `${report.name}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(RESULTS_DIR, `${report.name}.json`), `${JSON.stringify({ ...report, machine: report.machine ?? describeMachine() }, null, 2)}\n`);
   process.exitCode = report.problems.length > 0 ? 1 : 0;
+}
+
+/** The latest report of one script, if it ran on this checkout. */
+export function readReport(name: string): BenchReport | undefined {
+  return readReports().find((report) => report.name === name);
 }
 
 export function readReports(): BenchReport[] {

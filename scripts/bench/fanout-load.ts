@@ -42,7 +42,7 @@ export type LoadEvent =
   | { type: 'report'; report: LoadReport };
 
 const options = new Command()
-  .requiredOption('--port <n>', 'price socket port')
+  .requiredOption('--ports <list>', 'price socket ports (connections are spread over them in turn)')
   .option('--host <host>', 'price socket host', '127.0.0.1')
   .option('--connections <n>', 'connections to open', '10000')
   .option('--symbols-per-connection <n>', 'distinct symbols each connection subscribes to', '20')
@@ -53,7 +53,7 @@ const options = new Command()
   .option('--ramp-batch <n>', 'connections opened at once', '500')
   .option('--sample-every <n>', 'JSON-parse one text frame in this many for latency', '50')
   .parse()
-  .opts<{ port: string; host: string; connections: string; symbolsPerConnection: string; universe: string; universeSeed: string; zipf: string; seed: string; rampBatch: string; sampleEvery: string }>();
+  .opts<{ ports: string; host: string; connections: string; symbolsPerConnection: string; universe: string; universeSeed: string; zipf: string; seed: string; rampBatch: string; sampleEvery: string }>();
 
 const secret = process.env.BENCH_JWT_SECRET;
 if (!secret) throw new Error('BENCH_JWT_SECRET is required');
@@ -89,12 +89,12 @@ function recordLatency(payload: Buffer, receivedAt: number): void {
   for (const entry of message.data ?? []) latencies.push(receivedAt - Date.parse(entry.ts));
 }
 
-async function openConnection(symbols: readonly string[], token: string): Promise<RawWebSocket> {
+async function openConnection(symbols: readonly string[], token: string, port: number): Promise<RawWebSocket> {
   let sampled = false;
   let received = false;
   const socket = await RawWebSocket.open({
     host: options.host,
-    port: Number(options.port),
+    port,
     path: '/v1/stream',
     // A saturated server answers handshakes late: the ramp waits for it rather than measuring fewer connections.
     timeoutMs: 30_000,
@@ -132,7 +132,9 @@ async function main(): Promise<void> {
   const connections = Number(options.connections);
   const universe = benchUniverse(Number(options.universe), Number(options.universeSeed)).map(({ symbol }) => symbol);
   const sampler = new ZipfSampler(universe.length, Number(options.zipf), seededRandom(Number(options.seed)));
-  const plans = Array.from({ length: connections }, () => ({
+  const ports = options.ports.split(',').map(Number);
+  const plans = Array.from({ length: connections }, (_, index) => ({
+    port: ports[index % ports.length]!,
     symbols: sampler.distinct(Number(options.symbolsPerConnection)).map((rank) => universe[rank]!),
     token: signToken(secret!, { accountId: randomUUID(), role: 'trader', ttlSeconds: 3_600 }),
   }));
@@ -146,7 +148,7 @@ async function main(): Promise<void> {
     const failedPlans: typeof plans = [];
     for (let start = 0; start < pending.length; start += batch) {
       const slice = pending.slice(start, start + batch);
-      const results = await Promise.allSettled(slice.map((plan) => openConnection(plan.symbols, plan.token)));
+      const results = await Promise.allSettled(slice.map((plan) => openConnection(plan.symbols, plan.token, plan.port)));
       results.forEach((result, index) => {
         if (result.status === 'fulfilled') sockets.push(result.value);
         else {

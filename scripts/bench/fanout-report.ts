@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { LatencySummary } from './fanout-load.ts';
+import { decimal, goalStatus, integer, type BenchGoal, type BenchTable } from './bench-report.ts';
 
 /** What one server's run measured. */
 export interface RunResult {
@@ -44,8 +45,6 @@ export const perCpuSecond = (result: RunResult) => (result.serverCpuSeconds > 0 
 export const rssPerConnection = (result: RunResult) => (result.rssAfterBytes - result.rssBeforeBytes) / Math.max(1, result.connectionsOpenAtEnd);
 export const rssAtRestPerConnection = (result: RunResult) => (result.rssIdleBytes - result.rssBeforeBytes) / Math.max(1, result.connectionsOpened);
 
-const integer = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a');
-const decimal = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 const mib = (bytes: number) => `${decimal(bytes / 1_048_576)} MiB`;
 
 function rows(result: RunResult): Array<[string, string]> {
@@ -83,24 +82,37 @@ export function printRun(result: RunResult): void {
   for (const [label, value] of rows(result)) console.log(`  ${label.padEnd(46)} ${value}`);
 }
 
-/** The issue's goals, PASS or MISS; a miss is reported, never an exit status. */
-export function printComparison(ours: RunResult | undefined, baseline: RunResult | undefined, windowMs: number): void {
-  console.log('\nGoals');
-  const line = (goal: string, measured: string, pass: boolean | undefined) => console.log(`  ${pass === undefined ? 'n/a ' : pass ? 'PASS' : 'MISS'}  ${goal.padEnd(50)} ${measured}`);
+/** Both runs side by side, the ratios and the goals (a miss is reported, never an exit status). */
+export function comparison(ours: RunResult | undefined, baseline: RunResult | undefined, windowMs: number): { tables: BenchTable[]; goals: BenchGoal[] } {
+  const runs = [ours, baseline].filter((run): run is RunResult => run !== undefined);
+  const labels = rows(runs[0]!).map(([label]) => label);
+  const tables: BenchTable[] = [
+    {
+      title: `Fan-out runs (${runs.map((run) => `${run.transport}: ${decimal(run.seconds)} s window`).join(', ')})`,
+      header: ['', ...runs.map((run) => (run.transport === 'uws' ? 'uWebSockets.js (ours)' : 'ws (baseline)'))],
+      rows: labels.map((label, index) => [label.trim(), ...runs.map((run) => rows(run)[index]![1])]),
+    },
+  ];
+  const goals: BenchGoal[] = [];
   if (ours) {
-    line(`p99 tick-to-client ≤ ${windowMs + 20} ms (window ${windowMs} ms + 20)`, `${decimal(ours.latencyMs.p99, 0)} ms`, Number.isFinite(ours.latencyMs.p99) ? ours.latencyMs.p99 <= windowMs + 20 : false);
-    line('server RSS per connection < 4 KiB', `${decimal(rssPerConnection(ours) / 1024, 2)} KiB after the window (${decimal(rssAtRestPerConnection(ours) / 1024, 2)} KiB at rest after the ramp)`, rssPerConnection(ours) < 4 * 1024);
+    goals.push({ goal: `p99 tick-to-client ≤ ${windowMs + 20} ms (window ${windowMs} ms + 20)`, measured: `${decimal(ours.latencyMs.p99, 0)} ms`, status: goalStatus(Number.isFinite(ours.latencyMs.p99) ? ours.latencyMs.p99 <= windowMs + 20 : false) });
+    goals.push({ goal: 'server RSS per connection < 4 KiB', measured: `${decimal(rssPerConnection(ours) / 1024, 2)} KiB after the window (${decimal(rssAtRestPerConnection(ours) / 1024, 2)} KiB at rest after the ramp)`, status: goalStatus(rssPerConnection(ours) < 4 * 1024) });
   }
   if (ours && baseline) {
     const ratio = perCpuSecond(ours) / perCpuSecond(baseline);
-    line('deliveries per CPU-second ≥ 5× the ws baseline', `${decimal(ratio, 2)}×`, ratio >= 5);
-    console.log('\nOurs / baseline');
-    const ratioLine = (label: string, value: number) => console.log(`  ${label.padEnd(46)} ${decimal(value, 2)}×`);
-    ratioLine('deliveries per second', perSecond(ours) / perSecond(baseline));
-    ratioLine('deliveries per server CPU-second', ratio);
-    ratioLine('latency p99', ours.latencyMs.p99 / baseline.latencyMs.p99);
-    ratioLine('server RSS per connection', rssPerConnection(ours) / rssPerConnection(baseline));
+    goals.push({ goal: 'deliveries per CPU-second ≥ 5× the ws baseline', measured: `${decimal(ratio, 2)}×`, status: goalStatus(ratio >= 5) });
+    tables.push({
+      title: 'Ours / baseline',
+      header: ['what', 'ratio'],
+      rows: [
+        ['deliveries per second', perSecond(ours) / perSecond(baseline)],
+        ['deliveries per server CPU-second', ratio],
+        ['latency p99', ours.latencyMs.p99 / baseline.latencyMs.p99],
+        ['server RSS per connection', rssPerConnection(ours) / rssPerConnection(baseline)],
+      ].map(([label, value]) => [label as string, `${decimal(value as number, 2)}×`]),
+    });
   } else {
-    line('deliveries per CPU-second ≥ 5× the ws baseline', 'needs both servers (no --only)', undefined);
+    goals.push({ goal: 'deliveries per CPU-second ≥ 5× the ws baseline', measured: 'needs both servers (no --only)', status: 'n/a' });
   }
+  return { tables, goals };
 }

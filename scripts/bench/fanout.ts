@@ -15,7 +15,9 @@ import { Presets, SingleBar } from 'cli-progress';
 import { Command, Option } from 'commander';
 import { benchUniverse, serverUniverseSize } from './bench-universe.ts';
 import type { LoadCommand, LoadEvent, LoadReport } from './fanout-load.ts';
-import { printComparison, printRun, type RunResult } from './fanout-report.ts';
+import { comparison, printRun, type RunResult } from './fanout-report.ts';
+import { commandLine, decimal, finishReport, integer } from './bench-report.ts';
+import { availableParallelism } from 'node:os';
 import { startFanoutServer, type FanoutServer } from './fanout-server.ts';
 import { LoadProcess } from './load-process.ts';
 import { positiveNumber } from './options.ts';
@@ -41,6 +43,7 @@ const options = new Command()
 const UNIVERSE_SEED = Number(process.env.UNIVERSE_SEED ?? 42);
 const WINDOW_MS = Number(process.env.STREAM_CONFLATION_MS ?? 100);
 const jwtSecret = randomBytes(32).toString('base64url');
+const startedAt = performance.now();
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Everything started, so that every exit path can end it. */
@@ -57,7 +60,7 @@ function startLoad(server: FanoutServer): FanoutLoad {
   const load = new LoadProcess<LoadCommand, LoadEvent>(
     'scripts/bench/fanout-load.ts',
     [
-      ['--port', server.streamPort],
+      ['--ports', server.streamPort],
       ['--connections', options.connections],
       ['--symbols-per-connection', options.symbolsPerConnection],
       ['--universe', options.universe],
@@ -211,7 +214,23 @@ async function main(): Promise<void> {
     results.set(transport, result);
     printRun(result);
   }
-  printComparison(results.get('uws'), results.get('ws'), WINDOW_MS);
+  const ours = results.get('uws');
+  const { tables, goals } = comparison(ours, results.get('ws'), WINDOW_MS);
+  const reference = ours ?? results.get('ws')!;
+  finishReport({
+    name: 'fanout',
+    title: 'Price fan-out (bench:fanout)',
+    command: commandLine('fanout'),
+    finishedAt: new Date().toISOString(),
+    durationSeconds: (performance.now() - startedAt) / 1_000,
+    tables,
+    goals,
+    limits: [
+      `one fan-out process serves ${integer(reference.connectionsOpened)} sockets on a machine of ${availableParallelism()} cores shared with the load process, the tick generator and Kafka; the server used ${decimal(reference.serverCpuSeconds / reference.seconds, 2)} cores, ${decimal(reference.intakeCpuFraction, 2)} of them to take in the ticks with no client`,
+      'latency counts from the tick generator’s timestamp: Kafka, the conflation window, the send and the load process’s own reading are all in it',
+    ],
+    problems: [...results.values()].flatMap((run) => (run.connectionsFailed > 0 ? [`${run.transport}: ${integer(run.connectionsFailed)} connections could not be opened`] : [])),
+  });
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -224,7 +243,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 main()
   .then(async () => {
     await running.generator?.stop();
-    process.exit(0);
+    process.exit(process.exitCode ?? 0);
   })
   .catch(async (error: unknown) => {
     process.stderr.write(`\nbench:fanout failed: ${error instanceof Error ? error.message : String(error)}\n`);

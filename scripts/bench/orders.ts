@@ -16,13 +16,11 @@ import { availableParallelism } from 'node:os';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import pg from 'pg';
-import { Pool } from 'undici';
-import { randomUUID } from 'node:crypto';
-import { referenceUniverse } from '../../infrastructure/market/reference-universe.ts';
 import { commandLine, decimal, finishReport, goalStatus, integer, percent, ratio, type BenchGoal, type BenchTable } from './bench-report.ts';
 import type { LatencySummary } from './latency.ts';
 import { LoadProcess } from './load-process.ts';
 import { LocalStack } from './local-stack.ts';
+import { startOrderFlow } from './order-flow.ts';
 import type { OrdersLoadCommand, OrdersLoadEvent, PhaseResult, PhaseSpec } from './orders-load.ts';
 import { plainInsertRate, preparePlainInserts } from './plain-inserts.ts';
 import { coresBetween, infrastructureCpuSeconds, machineCpuTicks } from './process-stats.ts';
@@ -54,35 +52,6 @@ interface MeasuredPhase {
 
 function cpuSample(stack: LocalStack): Map<string, number> {
   return new Map([...stack.cpuSeconds(), ...infrastructureCpuSeconds()]);
-}
-
-/** The simulator’s hottest symbols: the named ones, then the generated universe in its order. */
-function tradedSymbols(count: number): Array<{ symbol: string; referencePriceCents: number }> {
-  const universe = referenceUniverse({ seed: Number(process.env.UNIVERSE_SEED ?? 42), generated: 5_000 });
-  const generated = (entry: { name: string }) => entry.name.endsWith('(simulated)');
-  return [...universe.filter((entry) => !generated(entry)), ...universe.filter(generated)].slice(0, count);
-}
-
-async function fundAccounts(stack: LocalStack, accounts: readonly string[]): Promise<void> {
-  const pool = new Pool(stack.apiUrl, { connections: 16 });
-  try {
-    for (let start = 0; start < accounts.length; start += 16) {
-      await Promise.all(
-        accounts.slice(start, start + 16).map(async (accountId) => {
-          const response = await pool.request({
-            method: 'POST',
-            path: '/v1/account/deposits',
-            headers: { authorization: `Bearer ${stack.token(accountId, 'admin')}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ amountCents: 1_000_000_000, idempotencyKey: 'bench-funding' }),
-          });
-          const body = await response.body.text();
-          if (response.statusCode !== 201) throw new Error(`funding ${accountId} answered ${response.statusCode}: ${body}`);
-        }),
-      );
-    }
-  } finally {
-    await pool.close();
-  }
 }
 
 async function runPhase(stack: LocalStack, load: LoadProcess<OrdersLoadCommand, OrdersLoadEvent>, phase: PhaseSpec): Promise<MeasuredPhase> {
@@ -119,24 +88,11 @@ async function main(): Promise<void> {
       `${integer(options.accounts)} accounts, ${options.symbols} symbols, ${percent(options.marketShare)} market orders; the exchange ticks ${integer(options.ticksPerSecond)}/s`,
   );
   const stack = await LocalStack.start({ label: 'orders', exchange: { ticksPerSecond: options.ticksPerSecond }, ingestor: true, trading: true }, (name) => console.log(`  started ${name}`));
-  const load = new LoadProcess<OrdersLoadCommand, OrdersLoadEvent>('scripts/bench/orders-load.ts', []);
+  let load: LoadProcess<OrdersLoadCommand, OrdersLoadEvent> | undefined;
   const problems: string[] = [];
   try {
-    const accounts = Array.from({ length: options.accounts }, () => randomUUID());
-    await fundAccounts(stack, accounts);
-    console.log(`  funded ${integer(accounts.length)} accounts with $10,000,000.00 each`);
-    load.command({
-      type: 'setup',
-      setup: {
-        apiUrl: stack.apiUrl,
-        databaseUrl: stack.appUrl,
-        tokens: accounts.map((accountId) => stack.token(accountId)),
-        symbols: tradedSymbols(options.symbols),
-        marketShare: options.marketShare,
-        connections: Math.max(64, options.concurrency * 2),
-      },
-    });
-    await load.next('ready', 30_000);
+    load = await startOrderFlow(stack, { accounts: options.accounts, symbols: options.symbols, marketShare: options.marketShare, connections: Math.max(64, options.concurrency * 2) });
+    console.log(`  funded ${integer(options.accounts)} accounts with $10,000,000.00 each`);
 
     const phases: MeasuredPhase[] = [];
     const warmup = await runPhase(stack, load, { name: 'warm-up', mode: 'closed', concurrency: 8, seconds: options.warmup });
@@ -223,7 +179,7 @@ async function main(): Promise<void> {
       problems,
     });
   } finally {
-    await load.close({ type: 'exit' });
+    await load?.close({ type: 'exit' });
     await stack.stop();
   }
 }

@@ -20,6 +20,7 @@ import { Projector } from '../../infrastructure/projections/projector.ts';
 import { accountOrderIndexProjection } from '../../projections/account-order-index/account-order-index-projection.ts';
 import type { RowProjection } from '../../projections/row-projection.ts';
 import { createBenchDatabase, generateHistory, settled } from './trading-history.ts';
+import { commandLine, decimal, finishReport, integer, ratio } from './bench-report.ts';
 
 const options = new Command()
   .description('point-in-time account state on one long account, with and without snapshots')
@@ -48,6 +49,7 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const stateOnly = ({ rebuiltFrom: _how, ...state }: AccountStateAt) => state;
 
+const benchStarted = process.hrtime.bigint();
 const database = await createBenchDatabase(options.adminUrl, 'pit', options.keep ?? false);
 const readModels = PostgresSqlClient.connect(database.appUrl, { max: 4, applicationName: 'bench-point-in-time' });
 try {
@@ -96,7 +98,8 @@ try {
   instants.push({ label: `time of revision ${timeEvent.revision}`, instant: { time: timeEvent.recordedAt } });
   instants.push({ label: 'now (the head)', instant: { time: new Date() } });
 
-  const rows: string[] = [];
+  const rows: string[][] = [];
+  const medians: Array<{ fast: number; slow: number }> = [];
   for (const { label, instant } of instants) {
     const fast: number[] = [];
     const slow: number[] = [];
@@ -112,14 +115,38 @@ try {
     }
     if (!isDeepStrictEqual(stateOnly(answer!), stateOnly(reference!))) throw new Error(`the two paths disagree at ${label}`);
     const { snapshotRevision, accountEvents: folded, orderStreams } = answer!.rebuiltFrom;
-    rows.push(
-      `| ${label} | ${answer!.account.version + 1} | ${snapshotRevision ?? '-'} + ${folded} | ${orderStreams} / ${answer!.openOrders.length} | ${median(fast).toFixed(0)} (max ${Math.max(...fast).toFixed(0)}) | ${reference!.rebuiltFrom.accountEvents} | ${median(slow).toFixed(0)} (max ${Math.max(...slow).toFixed(0)}) |`,
-    );
+    medians.push({ fast: median(fast), slow: median(slow) });
+    rows.push([
+      label,
+      integer(answer!.account.version + 1),
+      `${snapshotRevision ?? '-'} + ${folded}`,
+      `${orderStreams} / ${answer!.openOrders.length}`,
+      `${median(fast).toFixed(0)} (max ${Math.max(...fast).toFixed(0)})`,
+      integer(reference!.rebuiltFrom.accountEvents),
+      `${median(slow).toFixed(0)} (max ${Math.max(...slow).toFixed(0)})`,
+      ratio(median(slow) / median(fast)),
+    ]);
   }
-  console.log(`\nPoint-in-time state of one account with ${accountEvents.toLocaleString('en-US')} events (PostgreSQL, snapshots every ${every}; median of ${repeat} answers, ms)`);
-  console.log('| instant | account events then | with snapshots: snapshot + events folded | order streams read / open | with snapshots, ms | without: events folded | without, ms |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
-  for (const row of rows) console.log(row);
+  const worst = medians.reduce((most, entry) => (entry.fast > most.fast ? entry : most));
+  finishReport({
+    name: 'point-in-time',
+    title: 'Point-in-time account state (bench:point-in-time)',
+    command: commandLine('point-in-time'),
+    finishedAt: new Date().toISOString(),
+    durationSeconds: Number(process.hrtime.bigint() - benchStarted) / 1e9,
+    tables: [
+      {
+        title: `Point-in-time state of one account with ${accountEvents.toLocaleString('en-US')} events (PostgreSQL, snapshots every ${every}; median of ${repeat} answers, ms)`,
+        header: ['instant', 'account events then', 'with snapshots: snapshot + events folded', 'order streams read / open', 'with snapshots, ms', 'without: events folded', 'without, ms', 'speed-up'],
+        rows,
+      },
+    ],
+    goals: [],
+    limits: [
+      `with snapshots an answer folds at most ${every} account events after the nearest snapshot, plus one read per order stream the account had open; without them it folds the whole stream up to the instant (${decimal(worst.slow, 0)} ms where the snapshot path took ${decimal(worst.fast, 0)} ms)`,
+    ],
+    problems: [],
+  });
   if (options.keep) console.log(`\nkept database ${database.name} (DATABASE_URL=${database.appUrl})`);
 } finally {
   await readModels.close();

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command } from 'commander';
+import { commandLine, decimal, finishReport, integer, ratio } from './bench-report.ts';
 import { selectEvents } from '../../application/audit/event-selection.ts';
 import type { EventStore } from '../../application/event-store/event-store.ts';
 import { accountDecider, type AccountEvent, type AccountState } from '../../domain/account/account.ts';
@@ -122,13 +123,29 @@ try {
   rmSync(directory, { recursive: true, force: true });
 
   const raw = rows[0]!.events / rows[0]!.seconds;
-  console.log(`\nReplay of the whole log (${total.toLocaleString('en-US')} events, PostgreSQL adapter, one reader, pages of 2,000; JSONL file ${(size / 1e6).toFixed(0)} MB)`);
-  console.log('| pass | events | seconds | events/s | of raw read |');
-  console.log('|---|---:|---:|---:|---:|');
-  for (const row of rows) {
-    const rate = row.events / row.seconds;
-    console.log(`| ${row.label} | ${row.events.toLocaleString('en-US')} | ${row.seconds.toFixed(2)} | ${Math.round(rate).toLocaleString('en-US')} | ${(rate / raw).toFixed(2)} |`);
-  }
+  const ratePer = (row: (typeof rows)[number]) => row.events / row.seconds;
+  const fold = rows.find((row) => row.label.includes('fold'))!;
+  finishReport({
+    name: 'replay',
+    title: 'Replay of the whole log (bench:replay)',
+    command: commandLine('replay'),
+    finishedAt: new Date().toISOString(),
+    durationSeconds: (Date.now() - started) / 1_000,
+    tables: [
+      {
+        title: `Replay of the whole log (${total.toLocaleString('en-US')} events, PostgreSQL adapter, one reader, pages of 2,000; JSONL file ${(size / 1e6).toFixed(0)} MB)`,
+        header: ['pass', 'events', 'seconds', 'events/s', 'of raw read'],
+        rows: rows.map((row) => [row.label, integer(row.events), decimal(row.seconds, 2), integer(ratePer(row)), ratio(ratePer(row) / raw)]),
+      },
+    ],
+    goals: [],
+    limits: [
+      'one reader on one connection: each page waits for the one before it; the raw read is the adapter reading pages and decoding rows, the baseline every other pass adds work to',
+      `folding costs ${ratio(raw / ratePer(fold))} the raw read: every event is decoded from JSON and applied to its stream's state in this one process`,
+    ],
+    problems: [],
+    figures: { rawEventsPerSecond: raw, foldEventsPerSecond: ratePer(fold) },
+  });
   if (options.keep) console.log(`\nkept database ${database.name} (DATABASE_URL=${database.appUrl})`);
 } finally {
   await database.drop();

@@ -90,10 +90,14 @@ export class SqlEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    // The first maxCount events after the position, then only those below the horizon: they are
+    // a prefix in position order, so the answer is the same as bounding the scan by the horizon,
+    // but the plan is an ordered walk of the primary key whatever the planner knows of the
+    // table (bounded on both sides, a young table's range was read whole and sorted).
     const rows = await this.options.db.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM events
-        WHERE position > $1 AND position < event_log_horizon()
-        ORDER BY events.position LIMIT $2`,
+      `SELECT ${EVENT_COLUMNS} FROM (SELECT * FROM events WHERE position > $1 ORDER BY position LIMIT $2) AS events
+        WHERE events.position < (SELECT event_log_horizon())
+        ORDER BY events.position`,
       [(options.after ?? -1n).toString(), options.maxCount ?? DEFAULT_READ_COUNT],
     );
     return rows.map(toRecordedEvent);
@@ -101,11 +105,11 @@ export class SqlEventStore implements EventStore {
 
   /** True when events after `position` exist that readers may not see yet (still settling). */
   async hasUnsettledEventsAfter(position: bigint): Promise<boolean> {
-    const [row] = await this.options.db.query<{ pending: boolean }>(
-      'SELECT EXISTS (SELECT 1 FROM events WHERE position > $1) AS pending',
-      [position.toString()],
-    );
-    return row?.pending ?? false;
+    // Ordered by the key with a limit, this is one probe of the primary key whatever the planner
+    // knows of the table; as a bare EXISTS, a young table without statistics was scanned whole
+    // on every idle poll (the common case: nothing there).
+    const rows = await this.options.db.query<{ position: string }>('SELECT position::text AS position FROM events WHERE position > $1 ORDER BY position LIMIT 1', [position.toString()]);
+    return rows.length > 0;
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): AllSubscription {
