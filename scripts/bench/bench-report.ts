@@ -3,8 +3,8 @@ import { availableParallelism, cpus, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './service-process.ts';
 
-/** Where every benchmark script leaves its latest result, for `npm run bench:report`. */
-export const RESULTS_DIR = join(REPO_ROOT, '.run', 'bench', 'results');
+/** Where every benchmark script leaves its latest result, for `npm run bench:report` (BENCH_RESULTS_DIR elsewhere: the tests' short runs). */
+export const RESULTS_DIR = process.env.BENCH_RESULTS_DIR ?? join(REPO_ROOT, '.run', 'bench', 'results');
 
 export interface BenchTable {
   readonly title: string;
