@@ -50,7 +50,8 @@ const OPEN: readonly ExchangeOrderStatus[] = ['accepted', 'partially_filled'];
 export class MatchingEngine {
   private readonly byExternalId = new Map<string, ExchangeOrder>();
   private readonly byClientId = new Map<string, ExchangeOrder>();
-  private readonly resting = new Map<string, ExchangeOrder[]>();
+  /** Resting orders per symbol, each side in priority order: best price first, then oldest. */
+  private readonly resting = new Map<string, { readonly buy: ExchangeOrder[]; readonly sell: ExchangeOrder[] }>();
   private nextOrder = 1;
 
   constructor(
@@ -86,7 +87,7 @@ export class MatchingEngine {
     this.match(order, quote);
     if (OPEN.includes(order.status)) {
       if (order.timeInForce === 'ioc') this.end(order, 'canceled');
-      else this.resting.set(order.symbol, [...(this.resting.get(order.symbol) ?? []), order]);
+      else this.rest(order);
     }
     return { order, created: true };
   }
@@ -97,21 +98,54 @@ export class MatchingEngine {
     return order;
   }
 
-  /** A new quote: resting orders of its symbol fill against it, oldest first. */
+  /**
+   * A new quote: resting orders of its symbol fill against it in price-time priority, up to the
+   * displayed size. Each side is kept in priority order, so the walk stops at the first order the
+   * quote does not reach — a deep book of orders far from the market costs nothing per quote.
+   */
   onQuote(quote: SimulatedQuote): void {
-    const orders = this.resting.get(quote.symbol);
-    if (!orders) return;
-    let displayed = quote.displayedQty;
-    for (const order of orders) {
-      if (displayed <= 0) break;
-      displayed -= this.match(order, { ...quote, displayedQty: displayed });
+    const book = this.resting.get(quote.symbol);
+    if (!book) return;
+    for (const side of [book.buy, book.sell]) {
+      let displayed = quote.displayedQty;
+      let done = 0;
+      for (const order of side) {
+        if (displayed <= 0) break;
+        const filled = this.match(order, { ...quote, displayedQty: displayed });
+        if (filled === 0) break;
+        displayed -= filled;
+        if (!OPEN.includes(order.status)) done += 1;
+        else break;
+      }
+      // The orders that filled completely are the first ones.
+      if (done > 0) side.splice(0, done);
     }
-    this.resting.set(quote.symbol, orders.filter((order) => OPEN.includes(order.status)));
   }
-
   /** The close: every open `day` order expires. */
   closeDay(): void {
     for (const order of this.byExternalId.values()) if (order.timeInForce === 'day' && OPEN.includes(order.status)) this.end(order, 'expired');
+  }
+
+  /** Puts an order on its side of the book after every order of better or equal price. */
+  private rest(order: ExchangeOrder): void {
+    let book = this.resting.get(order.symbol);
+    if (!book) this.resting.set(order.symbol, (book = { buy: [], sell: [] }));
+    const side = book[order.side];
+    const rank = (candidate: ExchangeOrder) => {
+      const bound = candidate.type === 'limit' ? candidate.limitPriceCents : candidate.protectionPriceCents;
+      // Higher bids first, lower offers first; an order without a bound takes any price.
+      if (bound === null || bound === undefined) return Number.NEGATIVE_INFINITY;
+      return candidate.side === 'buy' ? -bound : bound;
+    };
+    const key = rank(order);
+    let low = 0;
+    let high = side.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (rank(side[middle]!) <= key) low = middle + 1;
+      else high = middle;
+    }
+    side.splice(low, 0, order);
   }
 
   private fillableNow(order: ExchangeOrder, quote: SimulatedQuote): number {
@@ -150,7 +184,9 @@ export class MatchingEngine {
 
   private end(order: ExchangeOrder, status: 'canceled' | 'expired'): void {
     order.status = status;
-    this.resting.set(order.symbol, (this.resting.get(order.symbol) ?? []).filter((resting) => resting !== order));
+    const side = this.resting.get(order.symbol)?.[order.side];
+    const index = side?.indexOf(order) ?? -1;
+    if (index >= 0) side!.splice(index, 1);
     this.report({ type: 'order_status', externalOrderId: order.externalOrderId, clientOrderId: order.clientOrderId, status });
   }
 }

@@ -1,5 +1,27 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { SqlClient } from './sql-client.ts';
+
+/** Statements with more parameters than this are built per call (multi-row writes): never prepared. */
+const MAX_PREPARED_PARAMETERS = 16;
+const statementNames = new Map<string, string>();
+
+/**
+ * The query as a named prepared statement when it is one of the fixed statements the code runs
+ * again and again: each connection parses and plans it once instead of on every call (on the
+ * order path, planning cost about as much as executing). Statements whose text varies with the
+ * number of rows stay unnamed, so a connection prepares a bounded set.
+ */
+function statement(text: string, params: readonly unknown[] | undefined): pg.QueryConfig {
+  const values = params as unknown[] | undefined;
+  if (!values || values.length === 0 || values.length > MAX_PREPARED_PARAMETERS) return { text, values };
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `tc_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values };
+}
 
 /** `SqlClient` over a `pg` pool. */
 export class PostgresSqlClient implements SqlClient {
@@ -17,7 +39,7 @@ export class PostgresSqlClient implements SqlClient {
   }
 
   async query<Row extends object>(text: string, params?: readonly unknown[]): Promise<Row[]> {
-    const result = await this.pool.query(text, params as unknown[] | undefined);
+    const result = await this.pool.query(statement(text, params));
     return result.rows as Row[];
   }
 
@@ -50,7 +72,7 @@ class SingleConnectionSqlClient implements SqlClient {
   constructor(private readonly client: pg.PoolClient) {}
 
   async query<Row extends object>(text: string, params?: readonly unknown[]): Promise<Row[]> {
-    const result = await this.client.query(text, params as unknown[] | undefined);
+    const result = await this.client.query(statement(text, params));
     return result.rows as Row[];
   }
 

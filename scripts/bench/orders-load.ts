@@ -59,7 +59,7 @@ export type OrdersLoadEvent = { type: 'ready' } | { type: 'progress'; sent: numb
 
 /** Unanswered orders past which the open loop skips instead of sending (and says so). */
 const MAX_OUTSTANDING = 5_000;
-const CHECKPOINT_POLL_MS = 2;
+const CHECKPOINT_POLL_MS = 5;
 const VISIBILITY_TIMEOUT_MS = 15_000;
 
 const send = (event: OrdersLoadEvent) => process.send?.(event);

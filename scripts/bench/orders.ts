@@ -28,7 +28,7 @@ import { positiveNumber } from './options.ts';
 
 const options = new Command()
   .description('order-path benchmark: the HTTP API of the local distributed mode beside plain INSERT … COMMIT')
-  .option('--rate <n>', 'open-loop orders per second', positiveNumber('rate'), 500)
+  .option('--rates <list>', 'open-loop orders per second, one phase each (the goal is judged at 500)', (value: string) => value.split(',').map((rate) => positiveNumber('rates')(rate)), [500, 250])
   .option('--concurrency <n>', 'closed-loop senders, and plain INSERT writers', positiveNumber('concurrency'), 32)
   .option('--seconds <n>', 'length of each measured phase', positiveNumber('seconds'), 20)
   .option('--warmup <n>', 'seconds of closed-loop orders before measuring (not counted)', positiveNumber('warmup'), 5)
@@ -37,9 +37,10 @@ const options = new Command()
   .option('--market-share <f>', 'share of market buys (the rest: limit buys that rest on the book)', Number, 0.3)
   .option('--ticks-per-second <n>', 'the exchange’s tick rate', positiveNumber('ticks-per-second'), 1_000)
   .parse()
-  .opts<{ rate: number; concurrency: number; seconds: number; warmup: number; accounts: number; symbols: number; marketShare: number; ticksPerSecond: number }>();
+  .opts<{ rates: number[]; concurrency: number; seconds: number; warmup: number; accounts: number; symbols: number; marketShare: number; ticksPerSecond: number }>();
 
 const GOAL_ACK_P99_MS = 50;
+const GOAL_RATE = 500;
 const GOAL_INSERT_RATIO = 0.5;
 const startedAt = performance.now();
 
@@ -84,7 +85,7 @@ const ms = (summary: LatencySummary) => `${decimal(summary.p50, 1)} / ${decimal(
 
 async function main(): Promise<void> {
   console.log(
-    `order-path benchmark: open loop at ${integer(options.rate)} orders/s and closed loop with ${options.concurrency} senders, ${options.seconds} s each, ` +
+    `order-path benchmark: open loop at ${options.rates.map(integer).join(' and ')} orders/s and closed loop with ${options.concurrency} senders, ${options.seconds} s each, ` +
       `${integer(options.accounts)} accounts, ${options.symbols} symbols, ${percent(options.marketShare)} market orders; the exchange ticks ${integer(options.ticksPerSecond)}/s`,
   );
   const stack = await LocalStack.start({ label: 'orders', exchange: { ticksPerSecond: options.ticksPerSecond }, ingestor: true, trading: true }, (name) => console.log(`  started ${name}`));
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
 
     const phases: MeasuredPhase[] = [];
     const warmup = await runPhase(stack, load, { name: 'warm-up', mode: 'closed', concurrency: 8, seconds: options.warmup });
-    phases.push(await runPhase(stack, load, { name: 'open loop', mode: 'open', rate: options.rate, seconds: options.seconds }));
+    for (const rate of options.rates) phases.push(await runPhase(stack, load, { name: `open loop at ${rate}/s`, mode: 'open', rate, seconds: options.seconds }));
     phases.push(await runPhase(stack, load, { name: 'closed loop', mode: 'closed', concurrency: options.concurrency, seconds: options.seconds }));
 
     await preparePlainInserts(stack.databaseAdminUrl);
@@ -124,8 +125,13 @@ async function main(): Promise<void> {
     }
     if (Number(count) !== acceptedTotal) problems.push(`the orders read model holds ${count} orders, but ${acceptedTotal} were accepted`);
 
-    const [open, closed] = phases as [MeasuredPhase, MeasuredPhase];
+    const closed = phases.at(-1)!;
+    const opens = phases.slice(0, -1);
+    const open = opens.find((phase) => phase.result.spec.mode === 'open' && phase.result.spec.rate === GOAL_RATE) ?? opens[0]!;
+    const goalRate = open.result.spec.mode === 'open' ? open.result.spec.rate : Number.NaN;
     const rate = (phase: MeasuredPhase) => phase.result.accepted / phase.result.seconds;
+    // The trading-core processes and the services they use, per accepted order (the load generators left out).
+    const serverCpuPerOrderMs = (phase: MeasuredPhase) => ([...phase.cores].filter(([name]) => name !== 'load generator').reduce((sum, [, cores]) => sum + cores, 0) / rate(phase)) * 1_000;
     const insertRatio = rate(closed) / insertRate;
     const phaseRow = (phase: MeasuredPhase): string[] => [
       phase.result.spec.mode === 'open' ? `open loop, ${integer(phase.result.spec.rate)}/s offered` : `closed loop, ${phase.result.spec.concurrency} senders`,
@@ -134,7 +140,8 @@ async function main(): Promise<void> {
       ms(phase.result.visibleMs),
       `${integer(phase.result.sent)} / ${integer(phase.result.accepted)}${phase.result.skipped ? ` (${integer(phase.result.skipped)} not sent)` : ''}`,
     ];
-    const components = [...new Set([...open.cores.keys(), ...closed.cores.keys()])];
+    const components = [...new Set(phases.flatMap((phase) => [...phase.cores.keys()]))];
+    const phaseName = (phase: MeasuredPhase) => (phase.result.spec.mode === 'open' ? `open ${integer(phase.result.spec.rate)}/s` : `closed ${phase.result.spec.concurrency}`);
     const tables: BenchTable[] = [
       {
         title: `Orders through the HTTP API (${options.seconds} s per phase; latency in ms)`,
@@ -151,19 +158,22 @@ async function main(): Promise<void> {
       },
       {
         title: 'CPU by component, in cores',
-        header: ['component', 'open loop', 'closed loop', 'plain INSERT'],
+        header: ['component', ...phases.map(phaseName), 'plain INSERT'],
         rows: [
-          ...components.map((name) => [name, decimal(open.cores.get(name) ?? Number.NaN, 2), decimal(closed.cores.get(name) ?? Number.NaN, 2), decimal(insertCores.get(name) ?? Number.NaN, 2)]),
-          ['machine busy', percent(open.machineBusy), percent(closed.machineBusy), ''],
+          ...components.map((name) => [name, ...phases.map((phase) => decimal(phase.cores.get(name) ?? Number.NaN, 2)), decimal(insertCores.get(name) ?? Number.NaN, 2)]),
+          ['machine busy', ...phases.map((phase) => percent(phase.machineBusy)), ''],
+          ['server CPU per accepted order (ms)', ...phases.map((phase) => decimal(serverCpuPerOrderMs(phase), 2)), ''],
         ],
       },
     ];
     const goals: BenchGoal[] = [
-      { goal: `order ack p99 < ${GOAL_ACK_P99_MS} ms at ${integer(options.rate)} orders/s (open loop)`, measured: `${decimal(open.result.ackMs.p99, 1)} ms`, status: goalStatus(open.result.ackMs.p99 < GOAL_ACK_P99_MS) },
+      { goal: `order ack p99 < ${GOAL_ACK_P99_MS} ms at ${integer(GOAL_RATE)} orders/s (open loop)`, measured: `${decimal(open.result.ackMs.p99, 1)} ms at ${integer(goalRate)}/s offered, ${integer(rate(open))}/s accepted`, status: goalStatus(goalRate >= GOAL_RATE && open.result.ackMs.p99 < GOAL_ACK_P99_MS) },
       { goal: `accepted orders/s ≥ ${percent(GOAL_INSERT_RATIO)} of plain INSERT/s at ${options.concurrency}`, measured: `${integer(rate(closed))} / ${integer(insertRate)} = ${ratio(insertRatio)}`, status: goalStatus(insertRatio >= GOAL_INSERT_RATIO) },
     ];
     const busiest = [...closed.cores].sort((a, b) => b[1] - a[1]).slice(0, 3);
+    const capacity = (availableParallelism() * 1_000) / serverCpuPerOrderMs(closed);
     const limits = [
+      `every accepted order cost ${decimal(serverCpuPerOrderMs(closed), 2)} ms of CPU across the trading-core processes, PostgreSQL, Redis and Kafka (closed loop), so ${availableParallelism()} cores give about ${integer(capacity)} orders/s before anything queues; an open loop offered more than that queues at the API, and its latency is the queue`,
       `closed loop: the machine was ${percent(closed.machineBusy)} busy on ${availableParallelism()} cores; the busiest components were ${busiest.map(([name, cores]) => `${name} ${decimal(cores, 2)}`).join(', ')} cores`,
       `an order is two appends (the order stream, then the account's reservation) plus the HTTP, validation, JWT and rate-limit work around them, while the worker routes it and the projector folds it on the same two cores; a plain INSERT is one commit and nothing else`,
     ];

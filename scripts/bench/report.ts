@@ -113,7 +113,7 @@ function render(): BenchReport[] {
     '- Every component runs as its own process, started the way `bin/trading-core` starts it (the local distributed mode), against the real PostgreSQL, Redis and Kafka of the machine. Each run gets a database, Kafka topics (`KAFKA_TOPIC_PREFIX`) and Redis keys of its own and removes them afterwards.',
     '- Load generators are processes of their own, so their CPU is not the server\'s and is reported beside it. CPU per component comes from `/proc` (user + system), over the measured window only.',
     '- Open loop (bench:orders, bench:stack): each order is due at a fixed time whether or not earlier ones were answered, and its latency counts from when it was due — a stall shows as latency, not as fewer requests. Closed loop: a fixed number of senders, each waiting for its answer.',
-    '- "Ack → read model" is the time from an order\'s acknowledgement until every read model has applied its `X-Position` (the checkpoint `X-Min-Position` waits on), polled every 2 ms.',
+    '- "Ack → read model" is the time from an order\'s acknowledgement until every read model has applied its `X-Position` (the checkpoint `X-Min-Position` waits on), polled every 5 ms.',
     '- Tick-to-client latency counts from the timestamp the simulated exchange (or the tick generator) put on the tick to the moment the socket client read it: the ingestor, Kafka, the fan-out\'s conflation window (100 ms) and the send are all in it.',
     '- A script exits non-zero only when its run broke (an order refused or lost, a tick lost between stages, a process that died); a slow figure is reported as a missed goal, never as a failure.',
     '',

@@ -34,7 +34,7 @@ describe('benchmark scripts, short runs', () => {
   afterAll(() => rmSync(results, { recursive: true, force: true }));
 
   it('bench:orders places orders open- and closed-loop through the API processes, loses none, and reports against plain inserts', async () => {
-    const { code, output, report } = await runBenchmark('orders', ['--rate', '40', '--concurrency', '4', '--seconds', '2', '--warmup', '1', '--accounts', '10']);
+    const { code, output, report } = await runBenchmark('orders', ['--rates', '40', '--concurrency', '4', '--seconds', '2', '--warmup', '1', '--accounts', '10']);
     expect(code, output).toBe(0);
     expect(report.problems).toEqual([]);
     expect(output).toContain('Orders through the HTTP API');
