@@ -35,6 +35,8 @@ const environmentSchema = z
       .default('127.0.0.1:9092'),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     PAPER_FUNDING: z.stringbool({ truthy: ['true', '1', 'yes'], falsy: ['false', '0', 'no'] }).default(false),
+    /** Paper mode: accounts `POST /v1/paper/accounts` opens per client address per minute. */
+    PAPER_ACCOUNTS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
     RATE_LIMIT_MAX: z.coerce.number().int().min(1).max(1_000_000).default(100),
     RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(10).max(3_600_000).default(1_000),
     RATE_LIMIT_STORE: z.enum(['memory', 'redis']).default('redis'),
