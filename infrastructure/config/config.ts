@@ -35,6 +35,13 @@ const environmentSchema = z
       .default('127.0.0.1:9092'),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     PAPER_FUNDING: z.stringbool({ truthy: ['true', '1', 'yes'], falsy: ['false', '0', 'no'] }).default(false),
+    /** The web console's files; default: web/dist of this checkout or image. */
+    WEB_CONSOLE_DIR: z.string().min(1).optional(),
+    /** Where browsers reach the price socket (comma-separated ws:// URLs); default: the page's host at STREAM_PORT. */
+    STREAM_PUBLIC_URLS: z
+      .string()
+      .regex(/^wss?:\/\/[^,\s]+(,wss?:\/\/[^,\s]+)*$/, 'must be ws:// or wss:// URLs, comma-separated')
+      .optional(),
     /** Paper mode: accounts `POST /v1/paper/accounts` opens per client address per minute. */
     PAPER_ACCOUNTS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
     RATE_LIMIT_MAX: z.coerce.number().int().min(1).max(1_000_000).default(100),

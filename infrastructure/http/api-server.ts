@@ -23,6 +23,7 @@ import { paperRoutes } from './routes/paper-routes.ts';
 import { streamRoutes } from './routes/stream-routes.ts';
 import type { TradingDependencies } from './routes/trading-dependencies.ts';
 import { traderTokens } from './tokens.ts';
+import { webConsole, type WebConsoleSettings } from './web-console.ts';
 
 export interface RateLimitSettings {
   /** Requests per account per window. */
@@ -46,6 +47,8 @@ export interface ApiServerDependencies {
   readonly trading?: TradingApiSettings;
   /** Largest request body accepted, in bytes. */
   readonly bodyLimit?: number;
+  /** The trader web console at `/` (the `api` process serves it in every mode). */
+  readonly webConsole?: WebConsoleSettings;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -93,6 +96,7 @@ export async function buildApiServer(dependencies: ApiServerDependencies): Promi
 
   await app.register(operationsRoutes, { metrics: dependencies.metrics, readiness: dependencies.readiness });
   if (dependencies.trading) await registerTradingApi(app, dependencies.trading);
+  if (dependencies.webConsole) await app.register(webConsole, dependencies.webConsole);
   return app;
 }
 
