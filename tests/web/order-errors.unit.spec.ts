@@ -13,7 +13,7 @@ describe("the order ticket places the contract's errors beside their fields", ()
         { field: 'body.qty', message: 'Too small: expected number to be >0' },
       ]),
     );
-    expect(errors).toEqual({ fields: { limitPrice: 'is required for a limit order', qty: 'Too small: expected number to be >0' } });
+    expect(errors).toEqual({ fields: { limitPrice: 'The limit price is required for a limit order', qty: 'Too small: expected number to be >0' } });
   });
 
   it('puts a refusal on the field it is about', () => {

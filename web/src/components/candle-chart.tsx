@@ -47,7 +47,8 @@ export function CandleChart({ session, symbol }: { session: TradingSession; symb
       autoSize: true,
       layout: { background: { color: '#ffffff' }, textColor: '#1f2933', fontFamily: 'inherit' },
       grid: { vertLines: { color: '#eef1f4' }, horzLines: { color: '#eef1f4' } },
-      timeScale: { timeVisible: interval === '1m', secondsVisible: false },
+      // A young market has few candles: wide bars with room on the right, rather than slivers at the edge.
+      timeScale: { timeVisible: interval === '1m', secondsVisible: false, barSpacing: 14, minBarSpacing: 4, rightOffset: 6 },
       localization: { priceFormatter: priceText, locale: 'en-US' },
     });
     const series = chart.addSeries(CandlestickSeries, {

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { OrderRequest } from '../api/contract.ts';
 import { ApiFailure } from '../api/http-client.ts';
 import { useQuote } from '../live/use-quotes.ts';
@@ -60,8 +60,6 @@ export function OrderTicket({ session, symbol: viewed }: { session: TradingSessi
   // One clientOrderId per distinct order: a retry after a network failure reuses it, so it cannot place twice.
   const attempt = useRef<{ payload: string; clientOrderId: string } | undefined>(undefined);
   const quote = useQuote(session.feed.quotes, symbol);
-
-  useEffect(() => setSymbol(viewed), [viewed]);
 
   const limitCents = parseDollars(limitPrice);
   const qtyNumber = /^\d+$/.test(qty.trim()) ? Number(qty) : undefined;

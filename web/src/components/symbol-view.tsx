@@ -68,7 +68,8 @@ export function SymbolView({ session, symbol }: { session: TradingSession; symbo
         )}
         {missing ? null : <CandleChart session={session} symbol={symbol} />}
       </section>
-      <OrderTicket session={session} symbol={symbol} />
+      {/* A new symbol is a new ticket: nothing typed or answered for the last one carries over. */}
+      <OrderTicket key={symbol} session={session} symbol={symbol} />
     </div>
   );
 }

@@ -17,6 +17,18 @@ const BODY_FIELDS: Record<string, TicketField> = {
   timeInForce: 'timeInForce',
 };
 
+/** How a field is named when the contract's message leaves the subject out ("is required for a limit order"). */
+const FIELD_NAMES: Record<TicketField, string> = {
+  symbol: 'The symbol',
+  side: 'The side',
+  type: 'The order type',
+  qty: 'The quantity',
+  limitPrice: 'The limit price',
+  timeInForce: 'The time in force',
+};
+
+const sentence = (field: TicketField, message: string) => (/^[a-z]/.test(message) ? `${FIELD_NAMES[field]} ${message}` : message);
+
 /** Business refusals (api.md, Errors) and the field each is about. */
 const CODE_FIELDS: Record<string, TicketField> = {
   insufficient_buying_power: 'qty',
@@ -40,7 +52,7 @@ export function ticketErrors(failure: Failure): TicketErrors {
   for (const issue of failure.fieldIssues) {
     const [part, name] = issue.field.split('.');
     const field = part === 'body' && name !== undefined ? BODY_FIELDS[name] : undefined;
-    if (field) fields[field] = fields[field] ? `${fields[field]}; ${issue.message}` : issue.message;
+    if (field) fields[field] = fields[field] ? `${fields[field]}; ${issue.message}` : sentence(field, issue.message);
     else unplaced.push(`${issue.field}: ${issue.message}`);
   }
   const coded = CODE_FIELDS[failure.code];
