@@ -77,5 +77,8 @@ export function PositionsScreen({ session }: { session: TradingSession }) {
 export function useLivePositions(session: TradingSession): void {
   const positions = useStore(session.positions);
   const key = (positions ?? []).map((position) => position.symbol).join(',');
-  useEffect(() => session.feed.want('positions', key ? key.split(',') : []), [session, key]);
+  useEffect(() => {
+    session.feed.want('positions', key ? key.split(',') : []);
+    return () => session.feed.want('positions', []);
+  }, [session, key]);
 }

@@ -15,7 +15,10 @@ export function SymbolView({ session, symbol }: { session: TradingSession; symbo
   const [first, setFirst] = useState<SymbolQuote | undefined>(undefined);
   const [missing, setMissing] = useState('');
 
-  useEffect(() => session.feed.want('symbol-view', [symbol]), [session, symbol]);
+  useEffect(() => {
+    session.feed.want('symbol-view', [symbol]);
+    return () => session.feed.want('symbol-view', []);
+  }, [session, symbol]);
   useEffect(() => {
     setFirst(undefined);
     setMissing('');

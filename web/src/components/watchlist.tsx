@@ -49,7 +49,10 @@ export function Watchlist({ session, symbols, selected }: { session: TradingSess
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
 
-  useEffect(() => session.feed.want('watchlist', watched), [session, watched]);
+  useEffect(() => {
+    session.feed.want('watchlist', watched);
+    return () => session.feed.want('watchlist', []);
+  }, [session, watched]);
 
   async function add(event: Event) {
     event.preventDefault();

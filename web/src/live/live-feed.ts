@@ -20,6 +20,7 @@ export class LiveFeed {
   private readonly interests = new Map<string, readonly string[]>();
   private readonly orderListeners = new Set<(order: Order) => void>();
   private lastDrop = '';
+  private syncQueued = false;
 
   constructor(urls: readonly string[], token: () => string) {
     this.client = new PriceStreamClient({ urls, token, backoff: { initialMs: 250, maxMs: 5_000 } });
@@ -41,9 +42,22 @@ export class LiveFeed {
     this.client.connect().catch((error: unknown) => this.state.set({ kind: 'stopped', reason: error instanceof Error ? error.message : String(error) }));
   }
 
-  /** The symbols one part of the console wants live; the socket carries the union of all of them. */
+  /**
+   * The symbols one part of the console wants live; the socket carries the union of all of them.
+   * Applied once the current synchronous work is done, so a screen that drops its symbols and names them again at once
+   * (an effect's clean-up, then the effect) sends nothing.
+   */
   want(source: string, symbols: readonly string[]): void {
     this.interests.set(source, symbols);
+    if (this.syncQueued) return;
+    this.syncQueued = true;
+    queueMicrotask(() => {
+      this.syncQueued = false;
+      this.sync();
+    });
+  }
+
+  private sync(): void {
     const wanted = new Set([...this.interests.values()].flat());
     const subscribed = this.client.subscribedSymbols();
     const gone = subscribed.filter((symbol) => !wanted.has(symbol));
