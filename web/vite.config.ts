@@ -18,7 +18,11 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: true,
     // lightweight-charts is most of the bundle and changes least: its own chunk caches apart.
-    rolldownOptions: { output: { codeSplitting: { groups: [{ name: 'charts', test: /node_modules[\\/](lightweight-charts|fancy-canvas)/ }] } } },
+    rolldownOptions: {
+      output: { codeSplitting: { groups: [{ name: 'charts', test: /node_modules[\\/](lightweight-charts|fancy-canvas)/ }] } },
+      // On a busy two-core machine every build is "slow": the timing report is noise in npm start's output.
+      checks: { bundlerTimings: false },
+    },
   },
   server: { host: '127.0.0.1', port: 5173, proxy: { '/v1': api, '/console': api } },
 });
