@@ -55,7 +55,7 @@ export interface TicketOrder {
   readonly timeInForce?: 'day' | 'gtc' | 'ioc' | 'fok';
 }
 
-/** Fills the order ticket of the symbol on screen and sends it; resolves when the ticket has answered. */
+/** Fills the order ticket of the symbol on screen and sends it; resolves once the ticket shows the API's answer. */
 export async function placeOrder(page: Page, order: TicketOrder): Promise<void> {
   const ticket = page.getByRole('region', { name: 'Order ticket' });
   await ticket.getByRole('radio', { name: order.side, exact: true }).check();
@@ -63,9 +63,10 @@ export async function placeOrder(page: Page, order: TicketOrder): Promise<void> 
   await ticket.getByLabel('Quantity (shares)').fill(order.qty);
   if (order.type === 'Limit') await ticket.getByLabel('Limit price ($)').fill(order.limitPrice ?? '');
   if (order.timeInForce) await ticket.getByLabel('Time in force').selectOption(order.timeInForce);
-  const button = ticket.getByRole('button', { name: `Place ${order.side.toLowerCase()} order` });
-  await button.click();
-  await ticket.getByRole('button', { name: /^Place (buy|sell) order$/ }).and(page.locator(':enabled')).waitFor();
+  const form = ticket.locator('form');
+  const answered = Number(await form.getAttribute('data-answers'));
+  await ticket.getByRole('button', { name: `Place ${order.side.toLowerCase()} order` }).click();
+  await ticket.locator(`form[data-answers="${answered + 1}"]`).waitFor();
 }
 
 export interface ShownQuote {

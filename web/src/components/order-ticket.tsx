@@ -57,6 +57,8 @@ export function OrderTicket({ session, symbol: viewed }: { session: TradingSessi
   const [errors, setErrors] = useState<TicketErrors>(NO_ERRORS);
   const [result, setResult] = useState('');
   const [busy, setBusy] = useState(false);
+  /** How many answers the ticket has had (tests and tools wait on it: `data-answers`). */
+  const [answers, setAnswers] = useState(0);
   // One clientOrderId per distinct order: a retry after a network failure reuses it, so it cannot place twice.
   const attempt = useRef<{ payload: string; clientOrderId: string } | undefined>(undefined);
   const quote = useQuote(session.feed.quotes, symbol);
@@ -95,6 +97,7 @@ export function OrderTicket({ session, symbol: viewed }: { session: TradingSessi
       setErrors(ticketErrors(failure));
     } finally {
       setBusy(false);
+      setAnswers((count) => count + 1);
     }
   }
 
@@ -102,7 +105,7 @@ export function OrderTicket({ session, symbol: viewed }: { session: TradingSessi
   return (
     <section class="panel ticket" aria-labelledby="ticket-title">
       <h2 id="ticket-title">Order ticket</h2>
-      <form onSubmit={submit} noValidate aria-describedby="ticket-form-error">
+      <form onSubmit={submit} noValidate aria-describedby="ticket-form-error" data-answers={answers}>
         <dl class="facts">
           <div>
             <dt>Buying power</dt>
