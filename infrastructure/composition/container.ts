@@ -138,6 +138,7 @@ export async function compose(config: Config, processName: string): Promise<Comp
       clock: c.resolve(TOKENS.Clock),
       streamTickets: c.resolve(TOKENS.StreamTickets),
       paperFunding: config.PAPER_FUNDING,
+      paperAccountsPerMinute: config.PAPER_ACCOUNTS_PER_MINUTE,
       audit: c.resolve<AuditQueries>(TOKENS.AuditQueries),
     };
   });
