@@ -160,12 +160,13 @@ export interface CandleQuery {
   readonly interval: CandleInterval;
   readonly fromMs?: number;
   readonly toMs?: number;
-  /** At most this many (capped at MAX_CANDLES_PER_QUERY): the newest of the window. */
+  /** At most this many (capped at MAX_CANDLES_PER_QUERY): the newest of the window, or the oldest with `take: 'oldest'`. */
   readonly limit: number;
+  readonly take?: 'newest' | 'oldest';
 }
 
 export interface CandleQueries {
-  /** The newest `limit` candles of the window, oldest first. */
+  /** The newest (or oldest) `limit` candles of the window, oldest first. */
   candles(query: CandleQuery): Promise<Candle[]>;
 }
 

@@ -15,6 +15,8 @@ export interface Quote {
   readonly volume: number;
   readonly changePct: number;
   readonly ts: string;
+  /** The session's opening price the change is measured from, when known. */
+  readonly openCents?: number;
 }
 
 export interface SymbolCatalog {
@@ -56,9 +58,8 @@ export function newestPerSymbol(ticks: readonly Tick[]): Tick[] {
 
 /** The quote a tick makes, with the change against the opening price. */
 export function quoteOf(tick: Tick): Quote {
-  const { openCents, ...quote } = tick;
-  const open = openCents ?? tick.priceCents;
-  return { ...quote, changePct: Math.round(((tick.priceCents - open) / open) * 10_000) / 100 };
+  const open = tick.openCents ?? tick.priceCents;
+  return { ...tick, openCents: open, changePct: Math.round(((tick.priceCents - open) / open) * 10_000) / 100 };
 }
 
 /** The tick log (Kafka `market.ticks` and the compacted `market.last`; in process when embedded). */
