@@ -1,8 +1,8 @@
-import WebSocket from 'ws';
 import { DEFAULT_BACKOFF, ExponentialBackoff, type BackoffOptions } from './backoff.ts';
 import { CLOSE_CODES, parseServerMessage, type ClientMessage, type Order, type QuoteFields, type StreamError } from './protocol.ts';
 import { SequenceFilter } from './sequence-filter.ts';
 import { TypedEvents } from './typed-events.ts';
+import { openWebSocket, READY_STATE, type SocketCloseEvent, type SocketMessageEvent, type WebSocketConstructor, type WebSocketLike } from './web-socket.ts';
 
 /** One quote entry as delivered: newer than anything seen of its symbol. */
 export interface Quote extends QuoteFields {
@@ -43,7 +43,14 @@ export interface PriceStreamClientOptions {
   readonly handshakeTimeoutMs?: number;
   /** The uniform [0, 1) source of the backoff jitter (tests inject their own). */
   readonly random?: () => number;
+  /**
+   * The WebSocket implementation. Default: the global `WebSocket` (browsers, Node 22+), else the
+   * `ws` package (Node 20).
+   */
+  readonly WebSocket?: WebSocketConstructor;
 }
+
+type Timer = ReturnType<typeof setTimeout>;
 
 type State = 'idle' | 'connecting' | 'authenticating' | 'open' | 'waiting' | 'closed';
 
@@ -79,12 +86,12 @@ export class PriceStreamClient extends TypedEvents<PriceStreamEvents> {
   private orders = false;
   private state: State = 'idle';
   private urlIndex = 0;
-  private socket: WebSocket | undefined;
+  private socket: WebSocketLike | undefined;
   private firstConnection: Deferred | undefined;
   private lastReceivedAt = 0;
   /** Why the client itself ended the current socket (the close event then has no reason). */
   private endedBecause: string | undefined;
-  private readonly timers = { reconnect: undefined as NodeJS.Timeout | undefined, heartbeat: undefined as NodeJS.Timeout | undefined, stable: undefined as NodeJS.Timeout | undefined };
+  private readonly timers = { reconnect: undefined as Timer | undefined, heartbeat: undefined as Timer | undefined, stable: undefined as Timer | undefined, handshake: undefined as Timer | undefined };
   private readonly settings: { pingIntervalMs: number; pongTimeoutMs: number; handshakeTimeoutMs: number; resetAfterMs: number };
 
   constructor(private readonly options: PriceStreamClientOptions) {
@@ -172,14 +179,17 @@ export class PriceStreamClient extends TypedEvents<PriceStreamEvents> {
     clearTimeout(this.timers.reconnect);
     this.firstConnection?.reject(new Error('the client was closed before it connected'));
     const socket = this.socket;
-    if (!socket || socket.readyState === WebSocket.CLOSED) return;
+    if (!socket || socket.readyState === READY_STATE.closed) return;
     await new Promise<void>((resolve) => {
-      const forced = setTimeout(() => socket.terminate(), 1_000);
-      socket.once('close', () => {
+      const forced = setTimeout(() => {
+        this.drop(socket, 'client closed');
+        resolve();
+      }, 1_000);
+      socket.addEventListener('close', () => {
         clearTimeout(forced);
         resolve();
       });
-      if (socket.readyState === WebSocket.CONNECTING) socket.terminate();
+      if (socket.readyState === READY_STATE.connecting) this.drop(socket, 'client closed');
       else socket.close(CLOSE_CODES.normal, 'client closed');
     });
   }
@@ -199,11 +209,28 @@ export class PriceStreamClient extends TypedEvents<PriceStreamEvents> {
       return;
     }
     if (this.state !== 'connecting') return; // closed while the token was on its way
-    const socket = new WebSocket(url, { handshakeTimeout: this.settings.handshakeTimeoutMs, perMessageDeflate: false });
+    let socket: WebSocketLike;
+    try {
+      socket = await openWebSocket(url, this.options.WebSocket);
+    } catch (error) {
+      // A malformed url (the constructor throws SyntaxError): reported, and retried like a refused connection.
+      this.emit('error', { code: 'connection_failed', message: error instanceof Error ? error.message : String(error) });
+      if (this.state === 'connecting') this.scheduleReconnect();
+      return;
+    }
+    if (this.state !== 'connecting') {
+      this.drop(socket, 'client closed');
+      return;
+    }
     this.socket = socket;
     this.endedBecause = undefined;
     let failure: string | undefined;
-    socket.on('open', () => {
+    this.timers.handshake = setTimeout(() => {
+      if (socket === this.socket && socket.readyState === READY_STATE.connecting) this.end(`no opening handshake within ${this.settings.handshakeTimeoutMs} ms`);
+    }, this.settings.handshakeTimeoutMs);
+    socket.addEventListener('open', () => {
+      if (socket !== this.socket) return;
+      clearTimeout(this.timers.handshake);
       this.state = 'authenticating';
       // Auth first, then everything this client had; the ping's answer (or any message before it) confirms the token.
       this.send({ op: 'auth', token });
@@ -211,15 +238,15 @@ export class PriceStreamClient extends TypedEvents<PriceStreamEvents> {
       if (this.orders) this.send({ op: 'subscribe_orders' });
       this.heartbeat(socket);
     });
-    socket.on('message', (data, isBinary) => {
+    socket.addEventListener('message', ({ data }: SocketMessageEvent) => {
       if (socket !== this.socket) return;
       this.lastReceivedAt = Date.now();
       if (this.state === 'authenticating') this.confirmed(url);
-      if (isBinary) return this.emit('error', { code: 'invalid_server_message', message: 'binary frame received' });
-      this.handle(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8'));
+      if (typeof data !== 'string') return this.emit('error', { code: 'invalid_server_message', message: 'binary frame received' });
+      this.handle(data);
     });
-    socket.on('error', (error) => (failure = error.message));
-    socket.on('close', (code, reason) => this.closed(socket, url, code, reason.toString() || this.endedBecause || failure || ''));
+    socket.addEventListener('error', (event: { message?: unknown }) => (failure = typeof event.message === 'string' ? event.message : 'connection error'));
+    socket.addEventListener('close', ({ code, reason }: SocketCloseEvent) => this.closed(socket, url, code, reason || this.endedBecause || failure || ''));
   }
 
   private confirmed(url: string): void {
@@ -229,7 +256,7 @@ export class PriceStreamClient extends TypedEvents<PriceStreamEvents> {
     this.firstConnection?.resolve();
   }
 
-  private closed(socket: WebSocket, url: string, code: number, reason: string): void {
+  private closed(socket: WebSocketLike, url: string, code: number, reason: string): void {
     if (socket !== this.socket) return;
     this.socket = undefined;
     this.clearTimers();
@@ -260,7 +287,7 @@ export class PriceStreamClient extends TypedEvents<PriceStreamEvents> {
    * Pings now and every `pingIntervalMs`; if nothing at all arrives within `pongTimeoutMs` of a
    * ping, the connection is dead (a half-open TCP connection never closes by itself).
    */
-  private heartbeat(socket: WebSocket): void {
+  private heartbeat(socket: WebSocketLike): void {
     const sentAt = Date.now();
     this.send({ op: 'ping' });
     this.timers.heartbeat = setTimeout(() => {
@@ -280,16 +307,28 @@ export class PriceStreamClient extends TypedEvents<PriceStreamEvents> {
       // Skip the backoff: detach this socket and open the next url now.
       this.socket = undefined;
       this.clearTimers();
-      socket.terminate();
+      this.drop(socket, reason);
       this.emit('disconnected', { url: this.url, code: CLOSE_CODES.normal, reason, willReconnect: true });
       this.urlIndex = (this.urlIndex + 1) % this.urls.length;
       void this.open();
       return;
     }
-    socket.terminate();
+    this.drop(socket, reason);
+  }
+
+  /**
+   * Drops a socket without waiting for the peer. `ws` can (terminate, then close 1006). A browser
+   * socket can only start the closing handshake, which a dead peer never answers: the client
+   * treats it as closed at once (1006, as a dropped network would be) and ignores its later events.
+   */
+  private drop(socket: WebSocketLike, reason: string): void {
+    if (socket.terminate) return socket.terminate();
+    socket.close(CLOSE_CODES.normal, reason.slice(0, 100));
+    if (socket === this.socket) this.closed(socket, this.url, CLOSE_CODES.abnormal, reason);
   }
 
   private clearTimers(): void {
+    clearTimeout(this.timers.handshake);
     clearTimeout(this.timers.heartbeat);
     clearTimeout(this.timers.stable);
   }
@@ -331,7 +370,7 @@ export class PriceStreamClient extends TypedEvents<PriceStreamEvents> {
   }
 
   private socketOpen(): boolean {
-    return this.socket?.readyState === WebSocket.OPEN;
+    return this.socket?.readyState === READY_STATE.open;
   }
 
   private send(message: ClientMessage): void {

@@ -192,6 +192,7 @@ async function runEmbedded(): Promise<void> {
     [
       '',
       'trading-core is running in embedded mode (PGlite, in-process; no servers needed).',
+      `  web console  ${api.url}/   <- open this in a browser: start a paper account, watch prices, trade`,
       `  API          ${api.url}`,
       `  API docs     ${api.url}/docs`,
       `  price socket ws://${config.HOST}:${fanout.port}/v1/stream`,

@@ -150,6 +150,7 @@ export async function compose(config: Config, processName: string): Promise<Comp
       clock: c.resolve(TOKENS.Clock),
       streamTickets: c.resolve(TOKENS.StreamTickets),
       paperFunding: config.PAPER_FUNDING,
+      paperAccountsPerMinute: config.PAPER_ACCOUNTS_PER_MINUTE,
       audit: c.resolve<AuditQueries>(TOKENS.AuditQueries),
       apiKeys: {
         create: createApiKey({ commands, secrets: apiKeySecrets }),

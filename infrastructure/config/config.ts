@@ -37,6 +37,15 @@ const environmentSchema = z
     KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]{0,100}$/, 'letters, digits and ._- only').default(''),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     PAPER_FUNDING: z.stringbool({ truthy: ['true', '1', 'yes'], falsy: ['false', '0', 'no'] }).default(false),
+    /** The web console's files; default: web/dist of this checkout or image. */
+    WEB_CONSOLE_DIR: z.string().min(1).optional(),
+    /** Where browsers reach the price socket (comma-separated ws:// URLs); default: the page's host at STREAM_PORT. */
+    STREAM_PUBLIC_URLS: z
+      .string()
+      .regex(/^wss?:\/\/[^,\s]+(,wss?:\/\/[^,\s]+)*$/, 'must be ws:// or wss:// URLs, comma-separated')
+      .optional(),
+    /** Paper mode: accounts `POST /v1/paper/accounts` opens per client address per minute. */
+    PAPER_ACCOUNTS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
     RATE_LIMIT_MAX: z.coerce.number().int().min(1).max(1_000_000).default(100),
     RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(10).max(3_600_000).default(1_000),
     RATE_LIMIT_STORE: z.enum(['memory', 'redis']).default('redis'),

@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
+import { openPaperAccount } from '../../application/paper/open-paper-account.ts';
 import type { ProjectionProgress } from '../../application/read-models/queries.ts';
 import type { Logger } from '../logging/logger.ts';
 import { createHttpMetrics } from '../observability/metrics.ts';
@@ -20,8 +21,11 @@ import { auditRoutes } from './routes/audit-routes.ts';
 import { marketRoutes } from './routes/market-routes.ts';
 import { operationsRoutes, type ReadinessCheck } from './routes/operations-routes.ts';
 import { orderRoutes } from './routes/order-routes.ts';
+import { paperRoutes } from './routes/paper-routes.ts';
 import { streamRoutes } from './routes/stream-routes.ts';
 import type { TradingDependencies } from './routes/trading-dependencies.ts';
+import { traderTokens } from './tokens.ts';
+import { webConsole, type WebConsoleSettings } from './web-console.ts';
 
 export interface RateLimitSettings {
   /** Requests per account per window. */
@@ -45,6 +49,8 @@ export interface ApiServerDependencies {
   readonly trading?: TradingApiSettings;
   /** Largest request body accepted, in bytes. */
   readonly bodyLimit?: number;
+  /** The trader web console at `/` (the `api` process serves it in every mode). */
+  readonly webConsole?: WebConsoleSettings;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -92,6 +98,7 @@ export async function buildApiServer(dependencies: ApiServerDependencies): Promi
 
   await app.register(operationsRoutes, { metrics: dependencies.metrics, readiness: dependencies.readiness });
   if (dependencies.trading) await registerTradingApi(app, dependencies.trading);
+  if (dependencies.webConsole) await app.register(webConsole, dependencies.webConsole);
   return app;
 }
 
@@ -115,4 +122,9 @@ async function registerTradingApi(app: FastifyInstance, trading: TradingApiSetti
   await app.register(auditRoutes, trading);
   await app.register(apiKeyRoutes, trading);
   await app.register(alpacaApi, trading);
+  // Outside paper mode the route is not there at all: a 404 like any unknown route.
+  if (trading.paperFunding) {
+    const open = openPaperAccount({ clock: trading.clock, newAccountId: randomUUID, tokens: traderTokens(trading.jwtSecret) });
+    await app.register(paperRoutes, { openPaperAccount: open, accountsPerMinute: trading.paperAccountsPerMinute });
+  }
 }

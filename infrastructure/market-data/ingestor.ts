@@ -1,17 +1,9 @@
 import { Counter, type Registry } from 'prom-client';
 import WebSocket from 'ws';
-import { z } from 'zod';
 import { newestPerSymbol, type LatestQuotes, type Tick, type TickLog } from '../../application/market/market-data.ts';
 import type { Logger } from '../logging/logger.ts';
+import { decodeTickFrame, type ExchangeTick } from '../../gateways/exchange/wire/tick-frame.ts';
 
-const exchangeTick = z.object({
-  symbol: z.string().regex(/^[A-Z][A-Z0-9.]{0,9}$/),
-  priceCents: z.number().int().positive(),
-  bidCents: z.number().int().positive(),
-  askCents: z.number().int().positive(),
-  volume: z.number().int().min(0),
-  ts: z.string(),
-});
 
 export interface IngestorOptions {
   /** ws:// URL of the exchange's tick feed. */
@@ -97,14 +89,12 @@ export class Ingestor {
       this.options.logger.info({ feed: this.options.feedUrl }, 'tick feed connected');
     });
     socket.on('message', (data) => {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(data.toString());
-      } catch {
-        return;
-      }
-      // A frame is one tick or an array of them, in the exchange's order.
-      for (const entry of Array.isArray(raw) ? raw : [raw]) this.accept(entry);
+      const ticks = decodeTickFrame(data.toString());
+      if (ticks.length === 0) return;
+      this.received?.inc(ticks.length);
+      this.lastMessageAt = Date.now();
+      this.staleMarked = false;
+      for (const tick of ticks) this.accept(tick);
     });
     socket.on('close', () => {
       if (this.stopped) return;
@@ -125,18 +115,13 @@ export class Ingestor {
     );
   }
 
-  private accept(raw: unknown): void {
-    const parsed = exchangeTick.safeParse(raw);
-    if (!parsed.success) return;
-    this.received?.inc();
-    this.lastMessageAt = Date.now();
-    this.staleMarked = false;
-    const { symbol, priceCents } = parsed.data;
-    const seq = (this.sequences.get(symbol) ?? 0) + 1;
-    this.sequences.set(symbol, seq);
-    const openCents = this.opens.get(symbol) ?? priceCents;
-    this.opens.set(symbol, openCents);
-    this.pending.push({ ...parsed.data, seq, openCents });
+  /** Numbers a tick in its symbol's sequence and stamps the session's opening price. */
+  private accept(tick: ExchangeTick): void {
+    const seq = (this.sequences.get(tick.symbol) ?? 0) + 1;
+    this.sequences.set(tick.symbol, seq);
+    let openCents = this.opens.get(tick.symbol);
+    if (openCents === undefined) this.opens.set(tick.symbol, (openCents = tick.priceCents));
+    this.pending.push({ symbol: tick.symbol, seq, priceCents: tick.priceCents, bidCents: tick.bidCents, askCents: tick.askCents, volume: tick.volume, ts: tick.ts, openCents });
   }
 
   /**

@@ -8,6 +8,7 @@ import { TOKENS } from '../composition/tokens.ts';
 import { buildApiServer } from '../http/api-server.ts';
 import type { ReadinessCheck } from '../http/routes/operations-routes.ts';
 import type { TradingDependencies } from '../http/routes/trading-dependencies.ts';
+import { defaultWebConsoleRoot } from '../http/web-console.ts';
 
 export interface RunningApi {
   readonly url: string;
@@ -39,6 +40,12 @@ export async function startApi(composition: Composition, options: { jwtSecret: s
       jwtSecret: options.jwtSecret,
       progress: options.progress ?? container.resolve<ProjectionProgress>(TOKENS.ProjectionProgress),
       rateLimit: { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS, ...(redis ? { redis } : {}) },
+    },
+    webConsole: {
+      root: config.WEB_CONSOLE_DIR ?? defaultWebConsoleRoot(),
+      streamUrls: config.STREAM_PUBLIC_URLS?.split(',') ?? [],
+      streamPort: config.STREAM_PORT,
+      paperMode: config.PAPER_FUNDING,
     },
   });
   await app.listen({ host: config.HOST, port: config.API_PORT });

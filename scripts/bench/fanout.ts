@@ -148,13 +148,17 @@ async function measure(transport: 'uws' | 'ws'): Promise<RunResult> {
   load.command({ type: 'measure-start' });
   const bar = new SingleBar({ format: `  measuring {bar} {value}/{total} s`, hideCursor: true }, Presets.shades_classic);
   bar.start(options.seconds, 0);
+  // RSS is sampled every second of the window and its high-water mark kept: one reading at the end
+  // lands wherever the collector happens to be.
+  let peakRss = 0;
   for (let second = 1; second <= options.seconds; second += 1) {
     await pause(1_000);
     bar.update(second);
     server.check();
+    peakRss = Math.max(peakRss, processRssBytes(server.pid));
   }
   load.command({ type: 'measure-stop' });
-  const end = { cpu: processCpuSeconds(server.pid), machine: machineCpuTicks(), busy: machineBusySeconds(), kafka: kafkaCpu(), bench: benchCpu(), ticks: generator.published, skipped: generator.skipped, rss: processRssBytes(server.pid) };
+  const end = { cpu: processCpuSeconds(server.pid), machine: machineCpuTicks(), busy: machineBusySeconds(), kafka: kafkaCpu(), bench: benchCpu(), ticks: generator.published, skipped: generator.skipped, rss: Math.max(peakRss, processRssBytes(server.pid)) };
   bar.stop();
   const report: LoadReport = (await load.next('report', 30_000)).report;
   const metrics1 = await server.metrics();

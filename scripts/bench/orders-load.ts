@@ -54,7 +54,8 @@ export interface PhaseResult {
   readonly loadCpuSeconds: number;
 }
 
-export type OrdersLoadCommand = { type: 'setup'; setup: OrdersLoadSetup } | { type: 'run'; phase: PhaseSpec } | { type: 'exit' };
+/** `stop` ends the running phase early (it reports what it did until then). */
+export type OrdersLoadCommand = { type: 'setup'; setup: OrdersLoadSetup } | { type: 'run'; phase: PhaseSpec } | { type: 'stop' } | { type: 'exit' };
 export type OrdersLoadEvent = { type: 'ready' } | { type: 'progress'; sent: number; accepted: number; failed: number } | { type: 'phase'; result: PhaseResult } | { type: 'failed'; message: string };
 
 /** Unanswered orders past which the open loop skips instead of sending (and says so). */
@@ -130,6 +131,8 @@ class OrderLoad {
   private readonly zipf: ZipfSampler;
   private readonly random = seededRandom(11);
   private counter = 0;
+  /** Set by a `stop` command: the running phase sends nothing more. */
+  stopped = false;
 
   constructor(
     private readonly setup: OrdersLoadSetup,
@@ -151,6 +154,7 @@ class OrderLoad {
   }
 
   async run(spec: PhaseSpec): Promise<PhaseResult> {
+    this.stopped = false;
     const acks: number[] = [];
     const failures = new Map<string, number>();
     let firstFailure: string | undefined;
@@ -198,7 +202,7 @@ class OrderLoad {
     if (spec.mode === 'open') {
       const total = Math.round(spec.rate * spec.seconds);
       const interval = 1_000 / spec.rate;
-      for (let next = 0; next < total; ) {
+      for (let next = 0; next < total && !this.stopped; ) {
         const due = Math.min(total, Math.floor((performance.now() - startedAt) / interval) + 1);
         for (; next < due; next += 1) {
           if (outstanding >= MAX_OUTSTANDING) skipped += 1;
@@ -209,7 +213,7 @@ class OrderLoad {
     } else {
       const deadline = startedAt + spec.seconds * 1_000;
       const sender = async () => {
-        while (performance.now() < deadline) await place(performance.now());
+        while (performance.now() < deadline && !this.stopped) await place(performance.now());
       };
       track(Promise.all(Array.from({ length: spec.concurrency }, sender)).then(() => undefined));
     }
@@ -254,6 +258,8 @@ async function handle(command: OrdersLoadCommand): Promise<void> {
     send({ type: 'ready' });
   } else if (command.type === 'run') {
     send({ type: 'phase', result: await load!.run(command.phase) });
+  } else if (command.type === 'stop') {
+    if (load) load.stopped = true;
   } else {
     await load?.close();
     await watcher?.stop();

@@ -28,7 +28,7 @@ import { positiveNumber } from './options.ts';
 
 const options = new Command()
   .description('order-path benchmark: the HTTP API of the local distributed mode beside plain INSERT … COMMIT')
-  .option('--rates <list>', 'open-loop orders per second, one phase each (the goal is judged at 500)', (value: string) => value.split(',').map((rate) => positiveNumber('rates')(rate)), [500, 250])
+  .option('--rates <list>', 'open-loop orders per second, one phase each (the goal is judged at 500)', (value: string) => value.split(',').map((rate) => positiveNumber('rates')(rate)), [250, 500])
   .option('--concurrency <n>', 'closed-loop senders, and plain INSERT writers', positiveNumber('concurrency'), 32)
   .option('--seconds <n>', 'length of each measured phase', positiveNumber('seconds'), 20)
   .option('--warmup <n>', 'seconds of closed-loop orders before measuring (not counted)', positiveNumber('warmup'), 5)
@@ -81,6 +81,27 @@ async function runPhase(stack: LocalStack, load: LoadProcess<OrdersLoadCommand, 
   }
 }
 
+/**
+ * Waits (up to 60 s) until the worker has routed every accepted order, so that a phase does not
+ * inherit the previous one's backlog: a phase offered more than the machine takes leaves orders
+ * to route after its last acknowledgement.
+ */
+async function settle(stack: LocalStack): Promise<void> {
+  const db = new pg.Client({ connectionString: stack.appUrl });
+  await db.connect();
+  try {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const [row] = (await db.query<{ pending: string }>(`SELECT count(*)::text AS pending FROM orders WHERE status = 'pending'`)).rows;
+      if (Number(row?.pending ?? 0) === 0 || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    await db.end();
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+}
+
 const ms = (summary: LatencySummary) => `${decimal(summary.p50, 1)} / ${decimal(summary.p99, 1)} / ${decimal(summary.p999, 1)}`;
 
 async function main(): Promise<void> {
@@ -97,8 +118,13 @@ async function main(): Promise<void> {
 
     const phases: MeasuredPhase[] = [];
     const warmup = await runPhase(stack, load, { name: 'warm-up', mode: 'closed', concurrency: 8, seconds: options.warmup });
-    for (const rate of options.rates) phases.push(await runPhase(stack, load, { name: `open loop at ${rate}/s`, mode: 'open', rate, seconds: options.seconds }));
+    await settle(stack);
+    for (const rate of options.rates) {
+      phases.push(await runPhase(stack, load, { name: `open loop at ${rate}/s`, mode: 'open', rate, seconds: options.seconds }));
+      await settle(stack);
+    }
     phases.push(await runPhase(stack, load, { name: 'closed loop', mode: 'closed', concurrency: options.concurrency, seconds: options.seconds }));
+    await settle(stack);
 
     await preparePlainInserts(stack.databaseAdminUrl);
     const insertBar = new SingleBar({ format: `  ${`plain INSERT … COMMIT: ${options.concurrency} writers`.padEnd(36)} {bar} {value}/{total} s | {ops} commits`, hideCursor: true }, Presets.shades_classic);

@@ -126,7 +126,7 @@ describe.each([
     const [position] = await eventually(() => alpaca.trading.positions.getAllOpenPositions(), (positions) => positions.length === 1 && positions[0]!.qty === '15', 'a position of 15 shares');
     expect(position).toMatchObject({ symbol: SYMBOL, qty: '15', side: 'long' });
 
-    const closing = await alpaca.trading.positions.deleteOpenPosition({ symbolOrAssetId: SYMBOL, qty: '4' });
+    const closing = await alpaca.trading.positions.deleteOpenPosition({ symbolOrAssetId: SYMBOL, qty: 4 });
     expect(closing).toMatchObject({ symbol: SYMBOL, side: 'sell', qty: '4', type: 'market' });
     await eventually(() => alpaca.trading.orders.getOrderByOrderID({ orderId: closing.id! }), (order) => order.status === 'filled', 'the closing sell filled');
 

@@ -58,8 +58,16 @@ describe('the embedded mode, started as a user starts it', () => {
     if (running?.child.exitCode === null) running.child.kill('SIGKILL');
   });
 
-  it('prints where it listens', () => {
+  it('prints where it listens, the web console first', () => {
+    expect(running.output()).toContain(`web console  http://127.0.0.1:${port}/`);
     expect(running.output()).toContain(`API          http://127.0.0.1:${port}`);
+  });
+
+  it('serves the web console at / beside the API', async () => {
+    const page = await fetch(`http://127.0.0.1:${port}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="app">');
+    expect(await (await fetch(`http://127.0.0.1:${port}/console/config`)).json()).toEqual({ streamUrls: [`ws://127.0.0.1:${streamPort}/v1/stream`], paperMode: true });
   });
 
   it('is ready on PGlite and serves metrics and the API docs', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { PriceStreamClient, type PriceStreamClientOptions, type Quote } from 'trading-core/sdk';
+import NodeWebSocket, { WebSocketServer, type WebSocket } from 'ws';
+import { PriceStreamClient, type PriceStreamClientOptions, type Quote, type WebSocketLike } from 'trading-core/sdk';
 
 type Received = Record<string, unknown> & { op: string };
 
@@ -42,6 +42,31 @@ class FakeStream {
   close(): Promise<void> {
     for (const { socket } of this.connections) socket.terminate();
     return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/**
+ * A socket with only the browser's WebSocket API (no `terminate`): what the client gets from a
+ * browser's global WebSocket. It records which sockets were constructed.
+ */
+class BrowserOnlySocket implements WebSocketLike {
+  static readonly opened: string[] = [];
+  private readonly inner: NodeWebSocket;
+  constructor(url: string) {
+    BrowserOnlySocket.opened.push(url);
+    this.inner = new NodeWebSocket(url);
+  }
+  get readyState(): number {
+    return this.inner.readyState;
+  }
+  send(data: string): void {
+    this.inner.send(data);
+  }
+  close(code?: number, reason?: string): void {
+    this.inner.close(code, reason);
+  }
+  addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: never) => void): void {
+    this.inner.addEventListener(type, listener as () => void);
   }
 }
 
@@ -152,8 +177,11 @@ describe('price stream client against a stand-in server', () => {
     expect(servers[0]!.connections).toHaveLength(1);
   });
 
-  it('given a server that stops answering, when a ping goes unanswered, then the connection is dropped and made again', async () => {
-    const { servers, client } = await setUp(1, { pingIntervalMs: 60, pongTimeoutMs: 40 });
+  it.each([
+    ['a ws socket', {}],
+    ['a socket with only the browser API (no terminate: given up at once)', { WebSocket: BrowserOnlySocket }],
+  ])('given %s whose server stops answering, when a ping goes unanswered, then the connection is dropped (1006) and made again', async (_kind, implementation) => {
+    const { servers, client } = await setUp(1, { ...implementation, pingIntervalMs: 60, pongTimeoutMs: 40 });
     await client.connect();
     servers[0]!.answerPings = false;
     const disconnected = await client.once('disconnected');
@@ -214,5 +242,16 @@ describe('price stream client against a stand-in server', () => {
     expect(reconnecting).toEqual([]);
     expect(servers[0]!.connections).toHaveLength(1);
     await expect(client.connect()).rejects.toThrow(/closed/);
+  });
+
+  it('given a WebSocket implementation with only the browser API, when quotes arrive, then it uses it and delivers them', async () => {
+    BrowserOnlySocket.opened.length = 0;
+    const { servers, client, quotes } = await setUp(1, { WebSocket: BrowserOnlySocket });
+    client.subscribe(['AAPL']);
+    await client.connect();
+    servers[0]!.send({ type: 'quotes', data: [quote('AAPL', 1), quote('AAPL', 2)] });
+    await until(() => quotes.length === 2, 'the quotes');
+    expect(BrowserOnlySocket.opened).toEqual([servers[0]!.url]);
+    expect(servers[0]!.last().received[0]).toEqual({ op: 'auth', token: 'token-1' });
   });
 });

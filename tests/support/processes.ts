@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 
@@ -45,4 +45,9 @@ export async function startTradingCore(args: string[], environment: Record<strin
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return started;
+}
+
+/** Builds the web console (web/dist) when it is missing or its sources changed, as npm start and npm test do first. */
+export function buildConsoleIfStale(): void {
+  execFileSync(process.execPath, ['scripts/build-web.mjs', '--if-stale'], { stdio: 'inherit' });
 }

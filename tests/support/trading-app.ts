@@ -10,6 +10,7 @@ import { TOKENS } from '../../infrastructure/composition/tokens.ts';
 import type { Role } from '../../infrastructure/http/authentication.ts';
 import { buildApiServer } from '../../infrastructure/http/api-server.ts';
 import type { TradingDependencies } from '../../infrastructure/http/routes/trading-dependencies.ts';
+import type { WebConsoleSettings } from '../../infrastructure/http/web-console.ts';
 import { signToken } from '../../infrastructure/http/tokens.ts';
 import type { SqlClient } from '../../infrastructure/persistence/sql-client.ts';
 import { startProjector } from '../../infrastructure/processes/projector-process.ts';
@@ -34,7 +35,7 @@ export interface TradingApp {
  */
 export async function startTradingApp(
   environment: Record<string, string>,
-  options: { projector?: boolean; worker?: boolean; paperFunding?: boolean; rateLimitMax?: number; rateLimitRedis?: Redis } = {},
+  options: { projector?: boolean; worker?: boolean; paperFunding?: boolean; rateLimitMax?: number; rateLimitRedis?: Redis; webConsole?: WebConsoleSettings } = {},
 ): Promise<TradingApp> {
   const config = loadConfig({
     LOG_LEVEL: 'silent',
@@ -59,6 +60,7 @@ export async function startTradingApp(
       progress: projector ?? container.resolve<ProjectionProgress>(TOKENS.ProjectionProgress),
       rateLimit: { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS, ...(options.rateLimitRedis ? { redis: options.rateLimitRedis } : {}) },
     },
+    ...(options.webConsole ? { webConsole: options.webConsole } : {}),
   });
   return {
     app,

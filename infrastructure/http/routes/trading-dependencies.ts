@@ -28,6 +28,8 @@ export interface TradingDependencies {
   readonly streamTickets: StreamTickets;
   /** Traders may fund their own accounts (paper trading; on in the embedded mode). */
   readonly paperFunding: boolean;
+  /** Paper mode: accounts `POST /v1/paper/accounts` opens per client address per minute. */
+  readonly paperAccountsPerMinute: number;
   /** Stream events and point-in-time account state, for auditors (api.md, Audit). */
   readonly audit: AuditQueries;
   /** The Alpaca-compatible face's searches and bulk commands. */
