@@ -140,6 +140,7 @@ export async function compose(config: Config, processName: string): Promise<Comp
       moveFunds: moveFunds({ commands }),
       placeOrder: place,
       cancelOrder: cancel,
+      logHead: () => c.resolve<EventStore>(TOKENS.EventStore).headPosition(),
       searches,
       cancelAllOrders: cancelAllOrders({ searches, cancel }),
       closePosition: closePosition({ queries: c.resolve(TOKENS.ReadModelQueries), place }),

@@ -1,4 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { readModelsCaughtUp } from '../../../application/read-models/caught-up.ts';
+import type { ProjectionProgress } from '../../../application/read-models/queries.ts';
 import type { TradingDependencies } from '../routes/trading-dependencies.ts';
 import { alpacaAccountRoutes } from './alpaca-account-routes.ts';
 import { installAlpacaErrors, NotSupportedHere } from './alpaca-errors.ts';
@@ -11,8 +13,15 @@ import { alpacaOrderRoutes } from './alpaca-order-routes.ts';
  * with Alpaca's shapes and Alpaca's errors. An encapsulated plugin: its error handler and its
  * catch-all apply to these routes only.
  */
-export const alpacaApi: FastifyPluginAsync<TradingDependencies> = async (app, deps) => {
+export const alpacaApi: FastifyPluginAsync<TradingDependencies & { progress: ProjectionProgress }> = async (app, deps) => {
   installAlpacaErrors(app);
+  // Alpaca's reads see every write made before them, and Alpaca clients send no X-Min-Position:
+  // a read waits (up to 2 s) until the read models have reached the log's head as it stood.
+  app.addHook('preHandler', async (request) => {
+    if (request.method === 'GET' && !request.url.startsWith('/v2/stocks') && !request.url.startsWith('/v2/clock') && !request.url.startsWith('/v2/calendar')) {
+      await readModelsCaughtUp({ headPosition: deps.logHead }, deps.progress, 2_000);
+    }
+  });
   await app.register(alpacaAccountRoutes, deps);
   await app.register(alpacaOrderRoutes, deps);
   await app.register(alpacaMarketDataRoutes, deps);

@@ -32,6 +32,8 @@ export interface TradingDependencies {
   readonly paperAccountsPerMinute: number;
   /** Stream events and point-in-time account state, for auditors (api.md, Audit). */
   readonly audit: AuditQueries;
+  /** The event log's settled head (reads that must see every earlier write wait for it). */
+  readonly logHead: () => Promise<bigint>;
   /** The Alpaca-compatible face's searches and bulk commands. */
   readonly searches: ReadModelSearches;
   readonly cancelAllOrders: ReturnType<typeof cancelAllOrders>;
