@@ -253,7 +253,7 @@ export class FanoutHub {
       listener.sessions += 1;
       return;
     }
-    const stop = this.options.orderUpdates.subscribe(accountId, (update) => this.publisher?.publish(orderTopic(accountId), messages.order(update)));
+    const stop = this.options.orderUpdates.subscribe(accountId, (update) => this.publisher?.publish(orderTopic(accountId), messages.order(update.order)));
     stop.catch((error: unknown) => this.options.logger.error({ err: error, accountId }, 'order updates subscription failed'));
     this.orderListeners.set(accountId, { sessions: 1, stop });
   }
