@@ -1,4 +1,5 @@
 import { decode, encode } from '@msgpack/msgpack';
+import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { OrderUpdate } from '../../application/market/market-data.ts';
@@ -161,3 +162,53 @@ describe('the MessagePack framing', () => {
     }
   });
 });
+
+describe('both streams under random frames', () => {
+  const credentials: StreamCredentials = { apiKey: async () => ({ accountId: ACCOUNT }), token: () => undefined };
+  const limits = { ...DEFAULT_LIMITS, messagesPerSecond: 1_000_000 };
+  const frames = fc.sample(
+    fc.oneof(
+      fc.string({ maxLength: 100 }).map((text) => new TextEncoder().encode(text)),
+      fc.uint8Array({ maxLength: 64 }),
+      fc.record({ action: fc.constantFrom('auth', 'subscribe', 'unsubscribe', 'authenticate', 'listen', 'x'), key: fc.anything(), secret: fc.anything(), trades: fc.anything(), quotes: fc.oneof(fc.array(fc.string({ maxLength: 6 }), { maxLength: 8 }), fc.anything()), data: fc.anything() }).map((value) => encode(value)),
+      fc.json().map((text) => new TextEncoder().encode(text)),
+    ),
+    { numRuns: 2_000, seed: 20261202 },
+  );
+
+  it('the data stream answers each with a typed error or a subscription and never throws', async () => {
+    for (const [codec, isBinary] of [[jsonCodec, false], [msgpackCodec, true]] as const) {
+      const stream = new AlpacaDataStream({ credentials, limits, logger, metrics: createMetricsRegistry(`data-fuzz-${codec.name}`) });
+      const connection = recording((frame) => (typeof frame === 'string' ? JSON.parse(frame) : decode(frame)));
+      const session = stream.open(connection, codec);
+      const auth = { action: 'auth', key: 'K', secret: 'S' };
+      stream.message(session, isBinary ? encode(auth) : new TextEncoder().encode(JSON.stringify(auth)), isBinary);
+      await settle();
+      for (const frame of frames) {
+        stream.message(session, frame, isBinary);
+        await settle();
+      }
+      const messages = (connection.frames as Array<Array<{ T: string; code?: number }>>).flat();
+      for (const message of messages) expect(['success', 'error', 'subscription']).toContain(message.T);
+      expect(messages.filter((message) => message.T === 'error').length).toBeGreaterThan(100);
+      for (const error of messages.filter((message) => message.T === 'error')) expect([400, 401, 403, 405]).toContain(error.code);
+      expect(connection.closedWith).toBeUndefined();
+      stream.closed(session);
+    }
+  });
+
+  it('the trading stream answers each with an object carrying data and never throws', async () => {
+    const relay = new OrderUpdateRelay({ orderUpdates: new InProcessOrderUpdates(), channels: new Map([[TRADE_UPDATES_CHANNEL, tradeUpdatesChannel]]), publisher: () => undefined, logger });
+    const stream = new AlpacaTradingStream({ credentials, orders: relay, limits, logger, metrics: createMetricsRegistry('trading-fuzz') });
+    const connection = recording();
+    const session = stream.open(connection);
+    for (const frame of frames) {
+      stream.message(session, Buffer.from(frame).toString('utf8'));
+      await settle();
+    }
+    for (const message of connection.frames as Array<{ data: unknown }>) expect(typeof message.data).toBe('object');
+    expect(connection.closedWith).toBeUndefined();
+    stream.closed(session);
+  });
+});
+
