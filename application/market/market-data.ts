@@ -1,4 +1,6 @@
-import type { OrderView } from '../orders/order-view.ts';
+import type { OrderUpdate } from '../orders/order-updates.ts';
+
+export type { OrderUpdate } from '../orders/order-updates.ts';
 
 /** The symbols we list and the latest quote of each: ports the market-data adapters fill. */
 export interface ListedSymbol {
@@ -88,10 +90,7 @@ export interface TickStream {
   stop(): Promise<void>;
 }
 
-/** One change of one order, as the API shows it (api.md's Order), for live order updates. */
-export type OrderUpdate = OrderView;
-
-/** Live order updates per account (Redis channel `orders:{accountId}`; in process when embedded). */
+/** Live order updates per account, one per order event (Redis channel `orders:{accountId}`; in process when embedded). */
 export interface OrderUpdates {
   publish(updates: readonly OrderUpdate[]): Promise<void>;
   /** Listens to one account's updates until the returned function is called. */

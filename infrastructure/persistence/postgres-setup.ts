@@ -75,3 +75,14 @@ export async function grantApplicationRole(db: { exec(script: string): Promise<v
     REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON schema_migrations FROM ${role};
     REVOKE ALL ON FUNCTION events_are_immutable() FROM PUBLIC;`);
 }
+
+/** Drops a database (a benchmark's or a test's), whoever is still connected to it. */
+export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Candle, CandleInterval } from '../../../application/market/candles.ts';
+import type { CandleInterval } from '../../../application/market/candles.ts';
 import type { Quote } from '../../../application/market/market-data.ts';
 import { ApiError } from '../api-error.ts';
 import type { TradingDependencies } from '../routes/trading-dependencies.ts';
-import { centsToNumber } from './alpaca-decimal.ts';
+import { alpacaBar, alpacaQuote, alpacaTrade } from './alpaca-market-data-model.ts';
 import { NotSupportedHere } from './alpaca-errors.ts';
 
 const TRADING_ROLES = ['trader', 'admin', 'auditor'] as const;
@@ -16,10 +16,6 @@ const feed = z.enum(['iex', 'sip', 'delayed_sip', 'otc', 'boats', 'overnight']).
 /** Alpaca's timeframes this server keeps candles for. */
 const TIMEFRAMES: Readonly<Record<string, CandleInterval>> = { '1Min': '1m', '1T': '1m', '1Hour': '1h', '1H': '1h', '1Day': '1d', '1D': '1d' };
 
-/** The venue is simulated; quotes carry no sizes. Prices are JSON numbers of dollars, as on Alpaca's data API. */
-export const alpacaQuote = (quote: Quote) => ({ ap: centsToNumber(quote.askCents), as: 0, ax: 'Q', bp: centsToNumber(quote.bidCents), bs: 0, bx: 'Q', c: ['R'], t: quote.ts, z: 'C' });
-export const alpacaTrade = (quote: Quote) => ({ c: ['@'], i: quote.seq, p: centsToNumber(quote.priceCents), s: 0, t: quote.ts, x: 'Q', z: 'C' });
-export const alpacaBar = (candle: Candle) => ({ t: new Date(candle.startMs).toISOString(), o: centsToNumber(candle.openCents), h: centsToNumber(candle.highCents), l: centsToNumber(candle.lowCents), c: centsToNumber(candle.closeCents), v: candle.volume });
 
 interface BarCursor {
   /** Index of the symbol the next page starts in. */
