@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Alpaca } from '@alpacahq/alpaca-trade-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { centsToDecimal } from '../../infrastructure/http/alpaca/alpaca-decimal.ts';
 import { LocalStack } from '../../scripts/bench/local-stack.ts';
+import { alpacaClient } from '../support/alpaca-client.ts';
 import { freePort, startTradingCore, type StartedProcess } from '../support/processes.ts';
 
 /** A symbol nothing else trades, held at a fixed price on the simulator: fills happen at known prices. */
@@ -67,12 +67,6 @@ async function distributed(): Promise<Target> {
   };
 }
 
-/** The official client, pointed at our server through its own options (4.x has no base URL: its middleware sends Alpaca's hosts to ours). */
-function alpacaClient(target: Target, keyId: string, secret: string): Alpaca {
-  const rehost = { pre: async ({ url, init }: { url: string; init: RequestInit }) => ({ url: url.replace(/^https:\/\/(paper-api|api|data)\.alpaca\.markets/, target.apiUrl), init }) };
-  return new Alpaca({ keyId, secret, paper: true, middleware: [rehost], retry: false, rateLimit: false });
-}
-
 async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -99,9 +93,24 @@ describe.each([
   });
 
   /** The scenario both faces run: buy at market, buy with a marketable limit, rest a limit and cancel it, close part of the position. */
-  it('trades the scenario through the SDK, and the same scenario through /v1 leaves the same ledger to the cent', async () => {
+  it('trades the scenario through the SDK, with its fill on trade_updates and quotes on the stock stream, and the same scenario through /v1 leaves the same ledger to the cent', async () => {
     const viaAlpaca = await target.newAccount(10_000_000);
-    const alpaca = alpacaClient(target, viaAlpaca.keyId, viaAlpaca.secret);
+    const client = alpacaClient({ apiUrl: target.apiUrl, streamUrl: target.streamUrl, keyId: viaAlpaca.keyId, secret: viaAlpaca.secret });
+    const { alpaca } = client;
+
+    // The streams first: this account's trade updates, and quotes of the symbol it trades.
+    const trades = client.tradeStream();
+    const updates: Array<{ event: string; price?: string; qty?: string; positionQty?: string; order: { id?: string; clientOrderId?: string } }> = [];
+    trades.onTradeUpdate((update) => updates.push(update as unknown as (typeof updates)[number]));
+    const listening = new Promise<string[]>((resolve) => trades.on('subscription', resolve));
+    trades.subscribeTradeUpdates();
+    trades.connect();
+    expect(await listening).toEqual(['trade_updates']);
+    const stocks = client.stockStream('iex');
+    const quotes: Array<{ symbol: string; askPrice: number; bidPrice: number }> = [];
+    stocks.onConnect(() => stocks.subscribeForQuotes([SYMBOL, 'AAPL']));
+    stocks.onQuote((quote) => quotes.push(quote as unknown as (typeof quotes)[number]));
+    stocks.connect();
 
     const account = await alpaca.trading.account.getAccount();
     expect(account).toMatchObject({ id: viaAlpaca.accountId, cash: '100000', buyingPower: '100000', status: 'ACTIVE' });
@@ -125,6 +134,17 @@ describe.each([
     for (const id of [market.id!, marketable.id!]) await eventually(() => alpaca.trading.orders.getOrderByOrderID({ orderId: id }), (order) => order.status === 'filled', `order ${id} filled`);
     const [position] = await eventually(() => alpaca.trading.positions.getAllOpenPositions(), (positions) => positions.length === 1 && positions[0]!.qty === '15', 'a position of 15 shares');
     expect(position).toMatchObject({ symbol: SYMBOL, qty: '15', side: 'long' });
+
+    // The market buy's fill came on trade_updates, at the pinned ask, with the position it left.
+    const fills = await eventually(async () => updates.filter((update) => update.order.clientOrderId === 'sdk-market' && (update.event === 'fill' || update.event === 'partial_fill')), (found) => found.some((update) => update.event === 'fill'), 'a fill on trade_updates');
+    expect(fills.reduce((sum, update) => sum + Number(update.qty), 0)).toBe(10);
+    expect(new Set(fills.map((update) => update.price))).toEqual(new Set([centsToDecimal(PRICE_CENTS + Math.max(1, Math.round(PRICE_CENTS * 0.00025)))]));
+    expect(updates.filter((update) => update.order.clientOrderId === 'sdk-market').map((update) => update.event)[0]).toBe('pending_new');
+    // Quotes of both symbols arrived on the stock stream (MessagePack), bid below ask.
+    await eventually(async () => new Set(quotes.map((quote) => quote.symbol)), (symbols) => symbols.has(SYMBOL) && symbols.has('AAPL'), 'quotes of both symbols');
+    expect(quotes.every((quote) => quote.askPrice > quote.bidPrice)).toBe(true);
+    trades.disconnect();
+    stocks.disconnect();
 
     const closing = await alpaca.trading.positions.deleteOpenPosition({ symbolOrAssetId: SYMBOL, qty: 4 });
     expect(closing).toMatchObject({ symbol: SYMBOL, side: 'sell', qty: '4', type: 'market' });
