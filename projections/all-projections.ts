@@ -1,4 +1,5 @@
 import { accountOrderIndexProjection } from './account-order-index/account-order-index-projection.ts';
+import { apiKeysProjection } from './api-keys/api-keys-projection.ts';
 import { accountActivitiesProjection } from './account-activities/account-activities-projection.ts';
 import { accountsProjection } from './accounts/accounts-projection.ts';
 import { externalOrderIndexProjection } from './external-order-index/external-order-index-projection.ts';
@@ -14,4 +15,5 @@ export const ALL_PROJECTIONS: readonly RowProjection[] = [
   accountActivitiesProjection,
   externalOrderIndexProjection,
   accountOrderIndexProjection,
+  apiKeysProjection,
 ] as unknown as readonly RowProjection[];

@@ -88,7 +88,7 @@ export interface CandleFold {
 }
 
 /**
- * Folds a batch of ticks (any order, any symbols) into candle deltas for every interval.
+ * Folds a batch of ticks (any order, any symbols) into candle deltas for every interval (or those asked for).
  *
  * Volume is the growth of the cumulative volume, tick to tick in sequence order: a tick counts
  * what traded since the tick before it — the previous tick of the batch, or the symbol's volume
@@ -100,7 +100,7 @@ export interface CandleFold {
  *   newer tick measured from the mark. Its price still counts (high, low, and open or close by seq).
  * A sequence number repeated within a batch is one tick: the first copy counts.
  */
-export function foldTicksIntoCandles(ticks: readonly Tick[], marks: ReadonlyMap<string, VolumeMark>): CandleFold {
+export function foldTicksIntoCandles(ticks: readonly Tick[], marks: ReadonlyMap<string, VolumeMark>, intervals: readonly CandleInterval[] = CANDLE_INTERVALS): CandleFold {
   const bySymbol = new Map<string, Tick[]>();
   for (const tick of ticks) {
     const list = bySymbol.get(tick.symbol);
@@ -121,7 +121,7 @@ export function foldTicksIntoCandles(ticks: readonly Tick[], marks: ReadonlyMap<
       const volume = late || newest === undefined ? 0 : volumeGrowth(newest.volume, tick.volume);
       if (!late) newest = { seq: tick.seq, volume: tick.volume };
       const epochMs = Date.parse(tick.ts);
-      for (const interval of CANDLE_INTERVALS) {
+      for (const interval of intervals) {
         const single: CandleDelta = {
           symbol,
           interval,
@@ -160,12 +160,13 @@ export interface CandleQuery {
   readonly interval: CandleInterval;
   readonly fromMs?: number;
   readonly toMs?: number;
-  /** At most this many (capped at MAX_CANDLES_PER_QUERY): the newest of the window. */
+  /** At most this many (capped at MAX_CANDLES_PER_QUERY): the newest of the window, or the oldest with `take: 'oldest'`. */
   readonly limit: number;
+  readonly take?: 'newest' | 'oldest';
 }
 
 export interface CandleQueries {
-  /** The newest `limit` candles of the window, oldest first. */
+  /** The newest (or oldest) `limit` candles of the window, oldest first. */
   candles(query: CandleQuery): Promise<Candle[]>;
 }
 

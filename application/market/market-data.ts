@@ -1,4 +1,6 @@
-import type { OrderView } from '../orders/order-view.ts';
+import type { OrderUpdate } from '../orders/order-updates.ts';
+
+export type { OrderUpdate } from '../orders/order-updates.ts';
 
 /** The symbols we list and the latest quote of each: ports the market-data adapters fill. */
 export interface ListedSymbol {
@@ -15,6 +17,8 @@ export interface Quote {
   readonly volume: number;
   readonly changePct: number;
   readonly ts: string;
+  /** The session's opening price the change is measured from, when known. */
+  readonly openCents?: number;
 }
 
 export interface SymbolCatalog {
@@ -56,9 +60,8 @@ export function newestPerSymbol(ticks: readonly Tick[]): Tick[] {
 
 /** The quote a tick makes, with the change against the opening price. */
 export function quoteOf(tick: Tick): Quote {
-  const { openCents, ...quote } = tick;
-  const open = openCents ?? tick.priceCents;
-  return { ...quote, changePct: Math.round(((tick.priceCents - open) / open) * 10_000) / 100 };
+  const open = tick.openCents ?? tick.priceCents;
+  return { ...tick, openCents: open, changePct: Math.round(((tick.priceCents - open) / open) * 10_000) / 100 };
 }
 
 /** The tick log (Kafka `market.ticks` and the compacted `market.last`; in process when embedded). */
@@ -87,10 +90,7 @@ export interface TickStream {
   stop(): Promise<void>;
 }
 
-/** One change of one order, as the API shows it (api.md's Order), for live order updates. */
-export type OrderUpdate = OrderView;
-
-/** Live order updates per account (Redis channel `orders:{accountId}`; in process when embedded). */
+/** Live order updates per account, one per order event (Redis channel `orders:{accountId}`; in process when embedded). */
 export interface OrderUpdates {
   publish(updates: readonly OrderUpdate[]): Promise<void>;
   /** Listens to one account's updates until the returned function is called. */

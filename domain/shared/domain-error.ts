@@ -11,7 +11,10 @@ export type DomainErrorCode =
   | 'overfill'
   | 'fill_above_reserved_price'
   | 'unknown_order'
-  | 'unknown_symbol';
+  | 'unknown_symbol'
+  | 'unknown_api_key'
+  | 'unknown_position'
+  | 'too_many_api_keys';
 
 export class DomainError extends Error {
   constructor(

@@ -32,7 +32,14 @@ import { Redis } from 'ioredis';
 import { createLogger } from '../logging/logger.ts';
 import { createMetricsRegistry } from '../observability/metrics.ts';
 import { CommandRefusal, rebuildCommand } from './rebuild-command.ts';
+import { authenticateApiKey, type ApiKeyAuthenticator } from '../../application/api-keys/api-keys.ts';
+import { apiKeySecrets, SqlApiKeyDirectory } from '../api-keys/api-key-adapters.ts';
 
+/**
+ * How long a fan-out waits before it looks an API key up a second time: a key created a moment
+ * ago reaches the read model within the projector's lag (milliseconds).
+ */
+const API_KEY_SECOND_LOOK_MS = 250;
 /** Exit status for a configuration error (sysexits EX_CONFIG). */
 const EXIT_CONFIG = 78;
 type Defaults = Partial<Record<keyof Config, string>>;
@@ -133,14 +140,25 @@ async function runFanout(): Promise<void> {
   const stream = await KafkaTickStream.connect(config.KAFKA_BROKERS.split(','), logger, tickTopics(config.KAFKA_TOPIC_PREFIX));
   const catalog = new ReferenceMarket(referenceUniverse({ seed: config.UNIVERSE_SEED, generated: config.UNIVERSE_SIZE }));
   const tickets = new RedisStreamTickets(redis, config.REDIS_KEY_PREFIX);
-  const fanout = await startFanout(fanoutSettings(config), { stream, catalog, orderUpdates, tickets, jwtSecret, logger, metrics });
-  const operations = await buildApiServer({ logger, metrics, readiness: [{ name: 'redis', check: async () => (await redis.ping()) === 'PONG' }] });
+  // The Alpaca streams authenticate API key pairs against the `api_keys` read model.
+  const readModels = PostgresSqlClient.connect(config.DATABASE_URL, { max: 2, applicationName: 'trading-core-fanout' });
+  const apiKeys = authenticateApiKey({ directory: new SqlApiKeyDirectory(readModels), secrets: apiKeySecrets, catchUp: () => new Promise((resolve) => setTimeout(resolve, API_KEY_SECOND_LOOK_MS)) });
+  const fanout = await startFanout(fanoutSettings(config), { stream, catalog, orderUpdates, tickets, jwtSecret, apiKeys, logger, metrics });
+  const operations = await buildApiServer({
+    logger,
+    metrics,
+    readiness: [
+      { name: 'redis', check: async () => (await redis.ping()) === 'PONG' },
+      { name: 'api_keys', check: () => readModels.query('SELECT 1 FROM api_keys LIMIT 1').then(() => true) },
+    ],
+  });
   await operations.listen({ host: config.HOST, port: config.METRICS_PORT });
   exitGracefullyOnSignals(logger, config.SHUTDOWN_GRACE_MS, async () => {
     await closeDraining(operations);
     await fanout.stop();
     await orderUpdates.close();
     await redis.quit();
+    await readModels.close();
   });
 }
 
@@ -167,6 +185,8 @@ async function runEmbedded(): Promise<void> {
     orderUpdates: composition.container.resolve<OrderUpdates>(TOKENS.OrderUpdates),
     tickets: composition.container.resolve<StreamTickets>(TOKENS.StreamTickets),
     jwtSecret,
+    // A miss waits for the projector to catch up: a key made a moment ago is found.
+    apiKeys: composition.container.resolve<ApiKeyAuthenticator>(TOKENS.ApiKeyAuthenticator),
     logger: composition.logger,
     metrics: composition.container.resolve(TOKENS.Metrics),
   });
@@ -196,6 +216,7 @@ async function runEmbedded(): Promise<void> {
       `  API          ${api.url}`,
       `  API docs     ${api.url}/docs`,
       `  price socket ws://${config.HOST}:${fanout.port}/v1/stream`,
+      `  Alpaca       ${api.url}/v2 (REST), ws://${config.HOST}:${fanout.port}/stream (trade updates), ws://${config.HOST}:${fanout.port}/v2/iex (stock data); docs/alpaca-compatibility.md`,
       `  health       ${api.url}/healthz   ready ${api.url}/readyz   metrics ${api.url}/metrics`,
       `  event store  ${config.PGLITE_DATA_DIR ? `PGlite in ${config.PGLITE_DATA_DIR}` : 'PGlite in memory (set PGLITE_DATA_DIR to keep it)'}`,
       `  exchange     simulated, child process on ${config.EXCHANGE_URL} (orders fill against its random-walk market)`,
@@ -234,7 +255,7 @@ program
   .action(() => runBackground('projector', startProjector));
 program
   .command('fanout')
-  .description('the price socket (uWebSockets.js) on STREAM_PORT: every partition of market.ticks to many clients; needs JWT_SECRET')
+  .description('the price socket (uWebSockets.js) and Alpaca\'s streams on STREAM_PORT: every partition of market.ticks to many clients; needs JWT_SECRET, and DATABASE_URL for API keys')
   .action(runFanout);
 program.command('ingestor').description('the tick feed into Kafka (market.ticks, market.last) and the latest quotes into Redis').action(runIngestor);
 program.command('candles').description('folds market.ticks into 1s/1m/1h/1d candles in PostgreSQL and prunes old 1s candles; /metrics on METRICS_PORT').action(runCandles);

@@ -19,6 +19,9 @@ import { createMetricsRegistry } from '../observability/metrics.ts';
 import type { SqlClient } from '../persistence/sql-client.ts';
 import { SqlProjectionProgress } from '../projections/projection-progress.ts';
 import { SqlReadModelQueries } from '../read-models/sql-read-model-queries.ts';
+import { SqlReadModelSearches } from '../read-models/sql-read-model-searches.ts';
+import { cancelAllOrders } from '../../application/orders/cancel-all-orders.ts';
+import { closePosition } from '../../application/orders/close-position.ts';
 import { SqlExchangeStatus } from '../exchange/sql-exchange-status.ts';
 import { openStores } from './open-event-store.ts';
 import { Redis } from 'ioredis';
@@ -37,6 +40,9 @@ import { SnapshotScheduler } from '../../application/audit/snapshot-scheduler.ts
 import { SqlAccountOrderIndex } from '../audit/sql-account-order-index.ts';
 import { SqlAccountSnapshotStore } from '../audit/sql-account-snapshot-store.ts';
 import { TOKENS } from './tokens.ts';
+import { authenticateApiKey, createApiKey, revokeApiKey, type ApiKeyAuthenticator, type ApiKeyDirectory } from '../../application/api-keys/api-keys.ts';
+import { apiKeySecrets, SqlApiKeyDirectory } from '../api-keys/api-key-adapters.ts';
+import { readModelsCaughtUp } from '../../application/read-models/caught-up.ts';
 
 /** A process's wired dependencies and the order to release them in. */
 export interface Composition {
@@ -127,10 +133,17 @@ export async function compose(config: Config, processName: string): Promise<Comp
     const market = c.resolve<ReferenceMarket>(TOKENS.Market);
     // Live quotes from the ingestor; a symbol not quoted yet falls back to its reference quote.
     const quotes = new FallbackQuoteSource(c.resolve<LatestQuotes>(TOKENS.LatestQuotes), market);
+    const place = placeOrder({ commands, catalog: market, quotes, marketCollarBasisPoints: config.MARKET_COLLAR_BPS, exchange: c.resolve(TOKENS.ExchangeStatus), onStep: c.resolve(TOKENS.OnStep) });
+    const cancel = cancelOrder({ commands, onStep: c.resolve(TOKENS.OnStep) });
+    const searches = new SqlReadModelSearches(c.resolve(TOKENS.ReadModelDb));
     return {
       moveFunds: moveFunds({ commands }),
-      placeOrder: placeOrder({ commands, catalog: market, quotes, marketCollarBasisPoints: config.MARKET_COLLAR_BPS, exchange: c.resolve(TOKENS.ExchangeStatus), onStep: c.resolve(TOKENS.OnStep) }),
-      cancelOrder: cancelOrder({ commands, onStep: c.resolve(TOKENS.OnStep) }),
+      placeOrder: place,
+      cancelOrder: cancel,
+      logHead: () => c.resolve<EventStore>(TOKENS.EventStore).headPosition(),
+      searches,
+      cancelAllOrders: cancelAllOrders({ searches, cancel }),
+      closePosition: closePosition({ queries: c.resolve(TOKENS.ReadModelQueries), place }),
       queries: c.resolve(TOKENS.ReadModelQueries),
       catalog: market,
       quotes,
@@ -140,7 +153,19 @@ export async function compose(config: Config, processName: string): Promise<Comp
       paperFunding: config.PAPER_FUNDING,
       paperAccountsPerMinute: config.PAPER_ACCOUNTS_PER_MINUTE,
       audit: c.resolve<AuditQueries>(TOKENS.AuditQueries),
+      apiKeys: {
+        create: createApiKey({ commands, secrets: apiKeySecrets }),
+        revoke: revokeApiKey({ commands }),
+        directory: c.resolve<ApiKeyDirectory>(TOKENS.ApiKeyDirectory),
+        authenticate: c.resolve<ApiKeyAuthenticator>(TOKENS.ApiKeyAuthenticator),
+      },
     };
+  });
+  singleton<ApiKeyDirectory>(TOKENS.ApiKeyDirectory, (c) => new SqlApiKeyDirectory(c.resolve(TOKENS.ReadModelDb)));
+  singleton<ApiKeyAuthenticator>(TOKENS.ApiKeyAuthenticator, (c) => {
+    const store = c.resolve<EventStore>(TOKENS.EventStore);
+    const progress = c.resolve<ProjectionProgress>(TOKENS.ProjectionProgress);
+    return authenticateApiKey({ directory: c.resolve(TOKENS.ApiKeyDirectory), secrets: apiKeySecrets, catchUp: () => readModelsCaughtUp(store, progress, 2_000) });
   });
   singleton<ReadinessCheck[]>(TOKENS.ReadinessChecks, (c) => [
     { name: 'event_store', check: () => c.resolve<EventStore>(TOKENS.EventStore).ping() },

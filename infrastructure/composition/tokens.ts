@@ -22,4 +22,6 @@ export const TOKENS = {
   AuditQueries: Symbol('AuditQueries'),
   AccountSnapshots: Symbol('AccountSnapshots'),
   SnapshotScheduler: Symbol('SnapshotScheduler'),
+  ApiKeyDirectory: Symbol('ApiKeyDirectory'),
+  ApiKeyAuthenticator: Symbol('ApiKeyAuthenticator'),
 } as const;

@@ -217,6 +217,19 @@ export class ExchangeSimulator {
       return quoteAnswer(quote);
     });
     app.get('/admin/faults', async () => this.faults.settings);
+    // Drills and tests: hold a symbol at a price, so fills happen at a known one.
+    app.post('/admin/pins', { schema: { body: z.object({ symbol: z.string().min(1).max(12), priceCents: z.number().int().positive().nullable() }).strict() } }, async (request, reply) => {
+      const { symbol, priceCents } = request.body;
+      if (!this.market.has(symbol)) return reply.code(404).send({ error: 'unknown_symbol' });
+      if (priceCents === null) {
+        this.market.unpin(symbol);
+        return { symbol, pinned: false };
+      }
+      const quote = this.market.pin(symbol, priceCents, Date.now());
+      this.engine.onQuote(quote);
+      this.sendTicks([quote]);
+      return quoteAnswer(quote);
+    });
     app.post('/admin/ticks', { schema: { body: z.object({ ticksPerSecond: z.number().min(0).max(1_000_000) }).strict() } }, async (request) => {
       this.setTickRate(request.body.ticksPerSecond);
       return { ticksPerSecond: this.ticksPerSecond };

@@ -23,6 +23,8 @@ export class SimulatedMarket {
   private readonly quotes = new Map<string, SimulatedQuote>();
   private readonly symbols: string[];
   private readonly cumulativeWeights: number[];
+  /** Symbols held at a fixed price (drills and tests that need fills at a known price). */
+  private readonly pinned = new Map<string, number>();
 
   constructor(universe: readonly ReferenceSymbol[], seed: number, now: () => number) {
     this.random = seededRandom(seed);
@@ -43,10 +45,23 @@ export class SimulatedMarket {
     return this.quotes.has(symbol);
   }
 
-  /** Moves one symbol's price by a small random step and returns its new quote. */
+  /** Holds a symbol's price where it is told (until `unpin`); its quote moves to it at once. */
+  pin(symbol: string, priceCents: number, now: number): SimulatedQuote {
+    const current = this.quotes.get(symbol)!;
+    this.pinned.set(symbol, priceCents);
+    const next = this.quoteAround(symbol, priceCents, current.seq + 1, current.volume, now);
+    this.quotes.set(symbol, next);
+    return next;
+  }
+
+  unpin(symbol: string): void {
+    this.pinned.delete(symbol);
+  }
+
+  /** Moves one symbol's price by a small random step (not a pinned one's) and returns its new quote. */
   tick(now: number, symbol = this.pickSymbol()): SimulatedQuote {
     const current = this.quotes.get(symbol)!;
-    const step = Math.round(current.priceCents * (this.random() - 0.5) * 0.002);
+    const step = this.pinned.has(symbol) ? 0 : Math.round(current.priceCents * (this.random() - 0.5) * 0.002);
     const priceCents = Math.max(1, current.priceCents + step);
     const next = this.quoteAround(symbol, priceCents, current.seq + 1, current.volume + Math.floor(this.random() * 500), now);
     this.quotes.set(symbol, next);

@@ -1,49 +1,17 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { ConflationWindow } from '../../application/market/conflation-window.ts';
-import { quoteOf, type OrderUpdates, type SymbolCatalog, type TickStream } from '../../application/market/market-data.ts';
+import { quoteOf, type OrderUpdates, type SymbolCatalog, type Tick, type TickLogEntry, type TickStream } from '../../application/market/market-data.ts';
 import type { Principal } from '../http/authentication.ts';
 import type { Logger } from '../logging/logger.ts';
+import { fanoutMetrics } from './fanout-metrics.ts';
+import { MessageBudget } from './message-budget.ts';
+import { OrderUpdateRelay, type OrderUpdateChannel } from './order-update-relay.ts';
+import { DEFAULT_LIMITS, type FanoutLimits, type StreamConnection, type TopicPublisher } from './stream-connection.ts';
+import { slowConsumerStep } from './slow-consumer.ts';
 import { CLOSE, clientMessage, messages, quoteEntry, type StreamErrorCode } from './stream-protocol.ts';
 
-/** One client connection as the hub sees it, whatever the transport (uWS, or `ws` for the baseline). */
-export interface StreamConnection {
-  /** Sends one text frame; false when the transport dropped it. */
-  send(message: string): boolean;
-  bufferedAmount(): number;
-  subscribe(topic: string): void;
-  unsubscribe(topic: string): void;
-  close(code: number, reason: string): void;
-}
-
-/** Publishes one serialised message to every connection subscribed to a topic. */
-export interface TopicPublisher {
-  publish(topic: string, message: string): void;
-}
-
-export interface FanoutLimits {
-  /** Conflation window: at most one quote per symbol per window. */
-  readonly windowMs: number;
-  readonly maxSymbolsPerConnection: number;
-  readonly authTimeoutMs: number;
-  /** Buffered bytes above which a connection is behind: it stops getting every quote. */
-  readonly slowBufferedBytes: number;
-  /** Buffered bytes at which a connection that is behind is closed with 4008. */
-  readonly maxBufferedBytes: number;
-  /** How long a connection may stay behind before it is closed with 4008. */
-  readonly maxBehindMs: number;
-  /** Client messages per second a connection may send (token bucket, burst = 2 × this). */
-  readonly messagesPerSecond: number;
-}
-
-export const DEFAULT_LIMITS: FanoutLimits = {
-  windowMs: 100,
-  maxSymbolsPerConnection: 200,
-  authTimeoutMs: 5_000,
-  slowBufferedBytes: 64 * 1024,
-  maxBufferedBytes: 1024 * 1024,
-  maxBehindMs: 5_000,
-  messagesPerSecond: 50,
-};
+export type { FanoutLimits, StreamConnection, TopicPublisher } from './stream-connection.ts';
+export { DEFAULT_LIMITS } from './stream-connection.ts';
 
 /** A connection that fell behind: unsubscribed from its quotes until it drains. */
 interface Behind {
@@ -59,11 +27,17 @@ export interface Session {
   readonly symbols: Set<string>;
   orders: boolean;
   behind: Behind | undefined;
-  allowance: number;
-  /** The budget ran out and the client was told; reset by the next message it may send. */
-  limited: boolean;
-  lastMessageAt: number;
+  readonly budget: MessageBudget;
   closed: boolean;
+}
+
+/**
+ * Another protocol served beside ours (the Alpaca data stream): told every tick-log entry as it
+ * arrives and the ticks of every conflation window as it ends, so it shares the window and limits.
+ */
+export interface WindowListener {
+  entries(entries: readonly TickLogEntry[]): void;
+  window(ticks: readonly Tick[], now: number): void;
 }
 
 export interface FanoutHubOptions {
@@ -75,8 +49,11 @@ export interface FanoutHubOptions {
   readonly logger: Logger;
   readonly metrics: Registry;
   readonly limits?: Partial<FanoutLimits>;
+  /** Order-update channels of other protocols on this hub's upstream subscriptions (the Alpaca trading stream). */
+  readonly orderChannels?: ReadonlyMap<string, OrderUpdateChannel>;
 }
 
+const ORDERS = 'orders';
 const quoteTopic = (symbol: string) => `q:${symbol}`;
 const orderTopic = (accountId: string) => `o:${accountId}`;
 
@@ -95,22 +72,17 @@ export class FanoutHub {
   /** Connections that resumed ahead of this instance: they get a symbol once it passes their floor. */
   private readonly floors = new Map<string, Map<Session, number>>();
   private readonly sessions = new Set<Session>();
-  private readonly orderListeners = new Map<string, { sessions: number; stop: Promise<() => Promise<void>> }>();
+  /** Live order updates: one upstream subscription per account, shared by every protocol. */
+  readonly orders: OrderUpdateRelay;
+  private readonly windowListeners: WindowListener[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private readonly metrics;
+  private readonly metrics: ReturnType<typeof fanoutMetrics>;
 
   constructor(private readonly options: FanoutHubOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    const registers = [options.metrics];
-    this.metrics = {
-      connections: new Gauge({ name: 'fanout_connections', help: 'Open price-socket connections', registers }),
-      published: new Counter({ name: 'fanout_quotes_published_total', help: 'Conflated quotes published (once per symbol per window)', registers }),
-      slowClosed: new Counter({ name: 'fanout_slow_closed_total', help: 'Connections closed with 4008 for staying behind', registers }),
-      fellBehind: new Counter({ name: 'fanout_fell_behind_total', help: 'Times a connection fell behind and was conflated to latest', registers }),
-      behind: new Gauge({ name: 'fanout_behind_connections', help: 'Connections conflated to latest because they are behind', registers }),
-      maxBuffered: new Gauge({ name: 'fanout_max_buffered_bytes', help: 'Largest socket send buffer at the end of the last window', registers }),
-      rejected: new Counter({ name: 'fanout_client_errors_total', help: 'Client messages answered with an error', labelNames: ['code'], registers }),
-    };
+    const ours: OrderUpdateChannel = { topic: orderTopic, message: (update) => messages.order(update.order) };
+    this.orders = new OrderUpdateRelay({ orderUpdates: options.orderUpdates, channels: new Map([[ORDERS, ours], ...(options.orderChannels ?? [])]), publisher: () => this.publisher, logger: options.logger });
+    this.metrics = fanoutMetrics(options.metrics);
   }
 
   /** Warms the latest quotes from the compacted log, then follows the live log. */
@@ -119,7 +91,10 @@ export class FanoutHub {
     const warm = await this.options.stream.latestTicks();
     this.window.warm(warm);
     for (const tick of warm) this.latest.set(tick.symbol, { seq: tick.seq, entry: quoteEntry(quoteOf(tick)) });
-    await this.options.stream.start((entries) => this.window.add(entries));
+    await this.options.stream.start((entries) => {
+      this.window.add(entries);
+      for (const listener of this.windowListeners) listener.entries(entries);
+    });
     this.timer = setInterval(() => this.flush(), this.limits.windowMs);
     this.options.logger.info({ symbols: warm.length, windowMs: this.limits.windowMs }, 'fan-out warmed from market.last and following market.ticks');
   }
@@ -128,8 +103,11 @@ export class FanoutHub {
     clearInterval(this.timer);
     await this.options.stream.stop();
     for (const session of [...this.sessions]) session.connection.close(CLOSE.goingAway, 'server shutting down');
-    for (const listener of this.orderListeners.values()) await (await listener.stop)();
-    this.orderListeners.clear();
+    await this.orders.stop();
+  }
+
+  addWindowListener(listener: WindowListener): void {
+    this.windowListeners.push(listener);
   }
 
   get connectionCount(): number {
@@ -139,7 +117,7 @@ export class FanoutHub {
   // ---- transport events -------------------------------------------------------------------
 
   open(connection: StreamConnection): Session {
-    const session: Session = { connection, principal: undefined, authTimer: undefined, symbols: new Set(), orders: false, behind: undefined, allowance: this.limits.messagesPerSecond * 2, limited: false, lastMessageAt: Date.now(), closed: false };
+    const session: Session = { connection, principal: undefined, authTimer: undefined, symbols: new Set(), orders: false, behind: undefined, budget: new MessageBudget(this.limits.messagesPerSecond, Date.now()), closed: false };
     session.authTimer = setTimeout(() => this.close(session, CLOSE.unauthorized, 'auth must be the first message, within 5 s'), this.limits.authTimeoutMs);
     this.sessions.add(session);
     this.metrics.connections.set(this.sessions.size);
@@ -202,7 +180,7 @@ export class FanoutHub {
     this.sessions.delete(session);
     this.metrics.connections.set(this.sessions.size);
     for (const symbol of session.symbols) this.floors.get(symbol)?.delete(session);
-    if (session.orders && session.principal) this.releaseOrders(session.principal.accountId);
+    if (session.orders && session.principal) this.orders.leave(session.principal.accountId, ORDERS);
   }
 
   // ---- commands ---------------------------------------------------------------------------
@@ -248,21 +226,7 @@ export class FanoutHub {
     if (session.orders) return;
     session.orders = true;
     session.connection.subscribe(orderTopic(accountId));
-    const listener = this.orderListeners.get(accountId);
-    if (listener) {
-      listener.sessions += 1;
-      return;
-    }
-    const stop = this.options.orderUpdates.subscribe(accountId, (update) => this.publisher?.publish(orderTopic(accountId), messages.order(update)));
-    stop.catch((error: unknown) => this.options.logger.error({ err: error, accountId }, 'order updates subscription failed'));
-    this.orderListeners.set(accountId, { sessions: 1, stop });
-  }
-
-  private releaseOrders(accountId: string): void {
-    const listener = this.orderListeners.get(accountId);
-    if (!listener || --listener.sessions > 0) return;
-    this.orderListeners.delete(accountId);
-    void listener.stop.then((stop) => stop()).catch((error: unknown) => this.options.logger.warn({ err: error, accountId }, 'order updates unsubscription failed'));
+    this.orders.join(accountId, ORDERS);
   }
 
   // ---- the window ---------------------------------------------------------------------------
@@ -291,6 +255,8 @@ export class FanoutHub {
     }
     this.metrics.published.inc(ticks.length);
     this.watchBackpressure();
+    const now = Date.now();
+    for (const listener of this.windowListeners) listener.window(ticks, now);
   }
 
   /**
@@ -305,16 +271,12 @@ export class FanoutHub {
     for (const session of this.sessions) {
       const buffered = session.connection.bufferedAmount();
       maxBuffered = Math.max(maxBuffered, buffered);
-      if (session.behind) {
-        if (buffered >= this.limits.maxBufferedBytes || now - session.behind.since > this.limits.maxBehindMs) {
-          this.metrics.slowClosed.inc();
-          this.close(session, CLOSE.tooSlow, 'too slow: the connection stayed behind the price stream');
-        } else if (buffered <= this.limits.slowBufferedBytes / 4) {
-          this.catchUp(session);
-        }
-      } else if (buffered > this.limits.slowBufferedBytes) {
-        this.fallBehind(session, now);
-      }
+      const step = slowConsumerStep(buffered, session.behind?.since, now, this.limits);
+      if (step === 'close') {
+        this.metrics.slowClosed.inc();
+        this.close(session, CLOSE.tooSlow, 'too slow: the connection stayed behind the price stream');
+      } else if (step === 'catch_up') this.catchUp(session);
+      else if (step === 'fall_behind') this.fallBehind(session, now);
       if (session.behind) behind += 1;
     }
     this.metrics.maxBuffered.set(maxBuffered);
@@ -348,21 +310,11 @@ export class FanoutHub {
   // ---- helpers -----------------------------------------------------------------------------
 
   private withinRate(session: Session): boolean {
-    const now = Date.now();
-    const rate = this.limits.messagesPerSecond;
-    session.allowance = Math.min(rate * 2, session.allowance + ((now - session.lastMessageAt) / 1000) * rate);
-    session.lastMessageAt = now;
-    if (session.allowance >= 1) {
-      session.allowance -= 1;
-      session.limited = false;
-      return true;
-    }
+    const verdict = session.budget.take(Date.now());
     // One error when the budget runs out; a client that keeps flooding is closed.
-    if (!session.limited) this.reject(session, 'rate_limited', `more than ${rate} messages per second; messages are being ignored`);
-    session.limited = true;
-    session.allowance -= 1;
-    if (session.allowance < -rate) this.close(session, CLOSE.tooManyMessages, 'message flood');
-    return false;
+    if (verdict.tell) this.reject(session, 'rate_limited', `more than ${this.limits.messagesPerSecond} messages per second; messages are being ignored`);
+    if (verdict.close) this.close(session, CLOSE.tooManyMessages, 'message flood');
+    return verdict.allowed;
   }
 
   private reject(session: Session, code: StreamErrorCode, message: string): void {

@@ -1,6 +1,8 @@
 import uWS from 'uWebSockets.js';
-import type { FanoutHub, Session, StreamConnection, TopicPublisher } from './fanout-hub.ts';
+import { mountAlpacaStreams, type AlpacaStreams } from './alpaca/uws-alpaca-streams.ts';
+import type { FanoutHub, FanoutLimits, Session, TopicPublisher } from './fanout-hub.ts';
 import { mountSse } from './sse-stream.ts';
+import { markUwsClosed, uwsConnection, type UwsSocketData } from './uws-connection.ts';
 
 export interface StreamServer {
   readonly port: number;
@@ -16,41 +18,31 @@ export function assertNativeUws(): void {
   }
 }
 
+/** What every WebSocket route of the price-socket port shares: frame size, idle timeout, pings, backpressure. */
+function socketBehaviour(limits: FanoutLimits, idleTimeoutSeconds = 60) {
+  return {
+    maxPayloadLength: 16 * 1024,
+    idleTimeout: idleTimeoutSeconds,
+    sendPingsAutomatically: true,
+    // Above the hub's own bound: the hub closes a slow socket with 4008 before uWS drops anything.
+    maxBackpressure: limits.maxBufferedBytes * 2,
+    closeOnBackpressureLimit: 0,
+  };
+}
+
 /**
  * The price socket on uWebSockets.js: each conflated quote is serialised once and handed to uWS
  * topic publish, which writes it to every subscriber from native code (corked per socket).
  */
 export function listenUws(
   hub: FanoutHub,
-  options: { host: string; port: number; idleTimeoutSeconds?: number; sse?: Parameters<typeof mountSse>[2] },
+  options: { host: string; port: number; idleTimeoutSeconds?: number; sse?: Parameters<typeof mountSse>[2]; alpaca?: AlpacaStreams },
 ): Promise<{ server: StreamServer; publisher: TopicPublisher }> {
   assertNativeUws();
   const app = uWS.App();
-  app.ws<{ session?: Session }>(STREAM_PATH, {
-    maxPayloadLength: 16 * 1024,
-    idleTimeout: options.idleTimeoutSeconds ?? 60,
-    sendPingsAutomatically: true,
-    // Above the hub's own bound: the hub closes a slow socket with 4008 before uWS drops anything.
-    maxBackpressure: hub.limits.maxBufferedBytes * 2,
-    closeOnBackpressureLimit: 0,
-    open: (ws) => {
-      let closed = false;
-      const connection: StreamConnection = {
-        send: (message) => !closed && ws.send(message, false) !== 2,
-        bufferedAmount: () => (closed ? 0 : ws.getBufferedAmount()),
-        subscribe: (topic) => void (closed || ws.subscribe(topic)),
-        unsubscribe: (topic) => void (closed || ws.unsubscribe(topic)),
-        close: (code, reason) => {
-          if (closed) return;
-          closed = true;
-          ws.end(code, reason);
-        },
-      };
-      const data = ws.getUserData();
-      data.session = hub.open(connection);
-      // uWS calls close() after end(); the flag keeps later calls off a dead socket.
-      (data as { markClosed?: () => void }).markClosed = () => (closed = true);
-    },
+  app.ws<UwsSocketData<Session>>(STREAM_PATH, {
+    ...socketBehaviour(hub.limits, options.idleTimeoutSeconds),
+    open: (ws) => void (ws.getUserData().session = hub.open(uwsConnection(ws))),
     message: (ws, message, isBinary) => {
       const session = ws.getUserData().session;
       if (session) hub.message(session, isBinary ? undefined : Buffer.from(message).toString('utf8'));
@@ -60,14 +52,14 @@ export function listenUws(
       if (session) hub.drained(session);
     },
     close: (ws) => {
-      const data = ws.getUserData() as { session?: Session; markClosed?: () => void };
-      data.markClosed?.();
-      if (data.session) hub.closed(data.session);
+      const session = markUwsClosed(ws);
+      if (session) hub.closed(session);
     },
   });
+  if (options.alpaca) mountAlpacaStreams(app, options.alpaca, socketBehaviour(hub.limits, options.idleTimeoutSeconds));
   const sse = options.sse ? mountSse(app, hub, options.sse) : undefined;
   app.get('/healthz', (res) => void res.writeHeader('Content-Type', 'application/json').end('{"status":"ok"}'));
-  app.any('/*', (res) => void res.writeStatus('404 Not Found').writeHeader('Content-Type', 'application/json').end(JSON.stringify({ error: { code: 'not_found', message: `the price socket is at ${STREAM_PATH}, server-sent events at ${STREAM_PATH}/sse` } })));
+  app.any('/*', (res) => void res.writeStatus('404 Not Found').writeHeader('Content-Type', 'application/json').end(JSON.stringify({ error: { code: 'not_found', message: `the price socket is at ${STREAM_PATH}, server-sent events at ${STREAM_PATH}/sse; Alpaca's trading stream at /stream, its stock data stream at /v2/{iex|sip|delayed_sip|test}` } })));
 
   return new Promise((resolve, reject) => {
     app.listen(options.host, options.port, (listenSocket) => {

@@ -15,6 +15,8 @@ import { installAuthentication } from './authentication.ts';
 import { installErrorHandling } from './error-handler.ts';
 import { installReadYourWrites } from './read-your-writes.ts';
 import { accountRoutes } from './routes/account-routes.ts';
+import { alpacaApi } from './alpaca/alpaca-api.ts';
+import { apiKeyRoutes } from './routes/api-key-routes.ts';
 import { auditRoutes } from './routes/audit-routes.ts';
 import { marketRoutes } from './routes/market-routes.ts';
 import { operationsRoutes, type ReadinessCheck } from './routes/operations-routes.ts';
@@ -101,14 +103,14 @@ export async function buildApiServer(dependencies: ApiServerDependencies): Promi
 }
 
 async function registerTradingApi(app: FastifyInstance, trading: TradingApiSettings): Promise<void> {
-  await installAuthentication(app, trading.jwtSecret);
+  await installAuthentication(app, trading.jwtSecret, trading.apiKeys.authenticate);
   await app.register(rateLimit, {
     global: true,
     hook: 'preHandler',
     max: trading.rateLimit.max,
     timeWindow: trading.rateLimit.windowMs,
     ...(trading.rateLimit.redis ? { redis: trading.rateLimit.redis, nameSpace: 'trading-core:rate-limit:' } : {}),
-    allowList: (request) => !request.url.startsWith('/v1/'),
+    allowList: (request) => !request.url.startsWith('/v1/') && !request.url.startsWith('/v2/'),
     keyGenerator: (request) => (request.principal ? `account:${request.principal.accountId}` : `ip:${request.ip}`),
     errorResponseBuilder: (_request, context) => new ApiError(429, 'rate_limited', `at most ${context.max} requests per ${trading.rateLimit.windowMs} ms; retry after ${context.after}`),
   });
@@ -118,6 +120,8 @@ async function registerTradingApi(app: FastifyInstance, trading: TradingApiSetti
   await app.register(marketRoutes, trading);
   await app.register(streamRoutes, trading);
   await app.register(auditRoutes, trading);
+  await app.register(apiKeyRoutes, trading);
+  await app.register(alpacaApi, trading);
   // Outside paper mode the route is not there at all: a 404 like any unknown route.
   if (trading.paperFunding) {
     const open = openPaperAccount({ clock: trading.clock, newAccountId: randomUUID, tokens: traderTokens(trading.jwtSecret) });

@@ -1,6 +1,7 @@
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createVerifier } from 'fast-jwt';
+import type { ApiKeyAuthenticator } from '../../application/api-keys/api-keys.ts';
 import { ApiError } from './api-error.ts';
 
 export type Role = 'trader' | 'auditor' | 'admin';
@@ -23,21 +24,37 @@ declare module 'fastify' {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ROLES: readonly Role[] = ['trader', 'auditor', 'admin'];
 
+export const API_KEY_ID_HEADER = 'apca-api-key-id';
+export const API_KEY_SECRET_HEADER = 'apca-api-secret-key';
+
 /**
  * Bearer JWTs (HS256, `JWT_SECRET`): `sub` is the account id, `role` one of trader, auditor,
- * admin, `exp` required. The account always comes from the token, never from the request.
+ * admin, `exp` required; or an API key pair in `APCA-API-KEY-ID` / `APCA-API-SECRET-KEY` (the
+ * Alpaca-compatible face's way, accepted on every route), which acts as the key's account with
+ * the trader role. The account always comes from the credentials, never from the request.
  */
-export async function installAuthentication(app: FastifyInstance, secret: string): Promise<void> {
+export async function installAuthentication(app: FastifyInstance, secret: string, apiKeys?: ApiKeyAuthenticator): Promise<void> {
   await app.register(fastifyJwt, { secret, verify: { algorithms: ['HS256'] }, sign: { algorithm: 'HS256' } });
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request) => {
     const roles = request.routeOptions.config.roles;
     if (!roles) return;
-    request.principal = await verify(request);
+    request.principal = request.headers[API_KEY_ID_HEADER] !== undefined && apiKeys ? await verifyApiKey(request, apiKeys) : await verify(request);
     if (!roles.includes(request.principal.role)) {
       throw new ApiError(403, 'forbidden', `the ${request.principal.role} role may not use this route`);
     }
   });
+}
+
+async function verifyApiKey(request: FastifyRequest, apiKeys: ApiKeyAuthenticator): Promise<Principal> {
+  const keyId = request.headers[API_KEY_ID_HEADER];
+  const secret = request.headers[API_KEY_SECRET_HEADER];
+  if (typeof keyId !== 'string' || typeof secret !== 'string' || keyId.length > 64 || secret.length > 128) {
+    throw new ApiError(401, 'unauthorized', 'both APCA-API-KEY-ID and APCA-API-SECRET-KEY are required');
+  }
+  const owner = await apiKeys(keyId, secret);
+  if (!owner) throw new ApiError(401, 'unauthorized', 'the API key is unknown, revoked, or its secret does not match');
+  return { accountId: owner.accountId, role: 'trader' };
 }
 
 async function verify(request: FastifyRequest): Promise<Principal> {

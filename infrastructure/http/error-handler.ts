@@ -32,48 +32,66 @@ const DOMAIN_ANSWERS: Record<DomainErrorCode, readonly [number, string]> = {
   overfill: [409, 'overfill'],
   fill_above_reserved_price: [409, 'fill_above_reserved_price'],
   unknown_order: [404, 'not_found'],
+  unknown_api_key: [404, 'not_found'],
+  unknown_position: [404, 'not_found'],
+  too_many_api_keys: [422, 'too_many_api_keys'],
 };
+
+/** A failure as the HTTP edge answers it, before it is written in a dialect (ours, or Alpaca's). */
+export interface Answer {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+  readonly details?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+const INTERNAL: Answer = { status: 500, code: 'internal', message: 'something went wrong on our side' };
 
 /**
  * The one place where failures become HTTP answers. Domain and application errors carry a
- * `code` the table below knows; anything else is a 500 that says nothing about our insides.
+ * `code` the table above knows; anything else is a 500 that says nothing about our insides.
  */
+export function answerFor(error: FastifyError): Answer {
+  const failure: unknown = error;
+  if (failure instanceof DomainError) {
+    const [status, code] = DOMAIN_ANSWERS[failure.code];
+    const headers = failure instanceof RefusalWithPosition && failure.position !== undefined ? { 'x-position': failure.position.toString() } : undefined;
+    return { status, code, message: failure.message, details: failure.details, ...(headers ? { headers } : {}) };
+  }
+  if (failure instanceof ApiError) return { status: failure.statusCode, code: failure.code, message: failure.message, details: failure.details };
+  if (failure instanceof InvalidCursorError || failure instanceof InvalidAppendError) return { status: 400, code: 'invalid_request', message: failure.message };
+  if (failure instanceof ExchangeUnavailableError) return { status: 503, code: 'exchange_unavailable', message: failure.message, headers: { 'retry-after': '5' } };
+  if (failure instanceof QuoteUnavailableError) return { status: 503, code: 'quote_unavailable', message: failure.message, headers: { 'retry-after': '1' } };
+  if (failure instanceof ConcurrencyExhaustedError) return { status: 503, code: 'temporarily_unavailable', message: 'the account is busy; retry the same request', headers: { 'retry-after': '1' } };
+  if (error.statusCode === 429) return { status: 429, code: 'rate_limited', message: 'too many requests for this account; see Retry-After' };
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const details = error.validation.map((issue) => ({
+      field: [error.validationContext, ...String(issue.instancePath).split('/').filter(Boolean)].join('.'),
+      message: issue.message,
+    }));
+    return { status: 400, code: 'invalid_request', message: 'the request is not valid', details };
+  }
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, code: 'payload_too_large', message: 'the request body is too large' };
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.statusCode === 400) return { status: 400, code: 'invalid_request', message: error.message };
+  if (error.statusCode === 415) return { status: 415, code: 'unsupported_media_type', message: error.message };
+  return INTERNAL;
+}
+
+/** Writes an answer (and logs the ones that are our fault). */
+export function sendAnswer(request: FastifyRequest, reply: FastifyReply, error: unknown, answer: Answer, body: unknown): FastifyReply {
+  if (answer === INTERNAL) request.log.error({ err: error }, 'request failed');
+  if (answer.headers) void reply.headers(answer.headers);
+  return reply.code(answer.status).send(body);
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
     void reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
   });
 
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const failure: unknown = error;
-    if (failure instanceof DomainError) {
-      const [status, code] = DOMAIN_ANSWERS[failure.code];
-      if (failure instanceof RefusalWithPosition && failure.position !== undefined) reply.header('x-position', failure.position.toString());
-      return reply.code(status).send(errorBody(code, failure.message, failure.details));
-    }
-    if (failure instanceof ApiError) return reply.code(failure.statusCode).send(errorBody(failure.code, failure.message, failure.details));
-    if (failure instanceof InvalidCursorError) return reply.code(400).send(errorBody('invalid_request', failure.message));
-    if (failure instanceof InvalidAppendError) return reply.code(400).send(errorBody('invalid_request', failure.message));
-    if (failure instanceof ExchangeUnavailableError) return reply.code(503).header('retry-after', '5').send(errorBody('exchange_unavailable', failure.message));
-    if (failure instanceof QuoteUnavailableError) return reply.code(503).header('retry-after', '1').send(errorBody('quote_unavailable', failure.message));
-    if (failure instanceof ConcurrencyExhaustedError) {
-      return reply.code(503).header('retry-after', '1').send(errorBody('temporarily_unavailable', 'the account is busy; retry the same request'));
-    }
-    if (error.statusCode === 429) return reply.code(429).send(errorBody('rate_limited', 'too many requests for this account; see Retry-After'));
-    if (hasZodFastifySchemaValidationErrors(error)) {
-      const details = error.validation.map((issue) => ({
-        field: [error.validationContext, ...String(issue.instancePath).split('/').filter(Boolean)].join('.'),
-        message: issue.message,
-      }));
-      return reply.code(400).send(errorBody('invalid_request', 'the request is not valid', details));
-    }
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.code(413).send(errorBody('payload_too_large', 'the request body is too large'));
-    }
-    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.statusCode === 400) {
-      return reply.code(400).send(errorBody('invalid_request', error.message));
-    }
-    if (error.statusCode === 415) return reply.code(415).send(errorBody('unsupported_media_type', error.message));
-    request.log.error({ err: error }, 'request failed');
-    return reply.code(500).send(errorBody('internal', 'something went wrong on our side'));
+    const answer = answerFor(error);
+    return sendAnswer(request, reply, error, answer, errorBody(answer.code, answer.message, answer.details));
   });
 }

@@ -68,7 +68,7 @@ export class InProcessOrderUpdates implements OrderUpdates {
   private readonly listeners = new Map<string, Set<(update: OrderUpdate) => void>>();
 
   async publish(updates: readonly OrderUpdate[]): Promise<void> {
-    for (const update of updates) for (const listener of this.listeners.get(update.accountId) ?? []) listener(update);
+    for (const update of updates) for (const listener of this.listeners.get(update.order.accountId) ?? []) listener(update);
   }
 
   async subscribe(accountId: string, listener: (update: OrderUpdate) => void): Promise<() => Promise<void>> {

@@ -3,8 +3,21 @@ import type { OrderUpdate, OrderUpdates } from '../../application/market/market-
 
 const channelOf = (accountId: string) => `orders:${accountId}`;
 
+/** A message's updates: an array of them; a lone order view (an older projector's message) as one update. */
+function updatesIn(message: string): OrderUpdate[] {
+  const parsed = JSON.parse(message) as unknown;
+  const items = Array.isArray(parsed) ? parsed : [parsed];
+  return items.flatMap((item): OrderUpdate[] => {
+    if (typeof item !== 'object' || item === null) return [];
+    if ('order' in item) return [item as OrderUpdate];
+    const view = item as OrderUpdate['order'];
+    return typeof view.id === 'string' ? [{ order: view, event: null, at: view.updatedAt }] : [];
+  });
+}
+
 /**
- * Live order updates over Redis pub/sub, channel `orders:{accountId}`. Publishing uses the shared
+ * Live order updates over Redis pub/sub, channel `orders:{accountId}`: one message per account
+ * per published batch, a JSON array of its updates in order. Publishing uses the shared
  * connection; listening takes a connection of its own (a subscribed Redis connection can do
  * nothing else), which subscribes to an account's channel only while someone here listens.
  */
@@ -16,8 +29,14 @@ export class RedisOrderUpdates implements OrderUpdates {
 
   async publish(updates: readonly OrderUpdate[]): Promise<void> {
     if (updates.length === 0) return;
+    const byAccount = new Map<string, OrderUpdate[]>();
+    for (const update of updates) {
+      const list = byAccount.get(update.order.accountId);
+      if (list) list.push(update);
+      else byAccount.set(update.order.accountId, [update]);
+    }
     const pipeline = this.redis.pipeline();
-    for (const update of updates) pipeline.publish(channelOf(update.accountId), JSON.stringify(update));
+    for (const [accountId, list] of byAccount) pipeline.publish(channelOf(accountId), JSON.stringify(list));
     await pipeline.exec();
   }
 
@@ -54,8 +73,13 @@ export class RedisOrderUpdates implements OrderUpdates {
     subscriber.on('message', (channel: string, message: string) => {
       const listeners = this.listeners.get(channel);
       if (!listeners) return;
-      const update = JSON.parse(message) as OrderUpdate;
-      for (const listener of listeners) listener(update);
+      let updates: OrderUpdate[];
+      try {
+        updates = updatesIn(message);
+      } catch {
+        return; // not ours to crash on: whoever wrote it, the channel carries on
+      }
+      for (const update of updates) for (const listener of listeners) listener(update);
     });
     this.subscriber = subscriber;
     return subscriber;

@@ -3,11 +3,12 @@ import { EVENT_LOG_MIGRATIONS } from '../event-store/sql/event-log-schema.ts';
 import { READ_MODEL_MIGRATIONS } from '../read-models/read-model-schema.ts';
 import { CANDLE_MIGRATIONS } from '../market-data/candles/candle-schema.ts';
 import { AUDIT_MIGRATIONS } from '../audit/audit-schema.ts';
+import { API_KEY_MIGRATIONS } from '../api-keys/api-key-schema.ts';
 import { migrate, type Migration } from './migrations.ts';
 import { PostgresSqlClient } from './postgres-client.ts';
 
 /** Every migration of the PostgreSQL database, in the order the features were built. */
-export const POSTGRES_MIGRATIONS: readonly Migration[] = [...EVENT_LOG_MIGRATIONS, ...READ_MODEL_MIGRATIONS, ...CANDLE_MIGRATIONS, ...AUDIT_MIGRATIONS];
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [...EVENT_LOG_MIGRATIONS, ...READ_MODEL_MIGRATIONS, ...CANDLE_MIGRATIONS, ...AUDIT_MIGRATIONS, ...API_KEY_MIGRATIONS];
 
 export interface PostgresSetupResult {
   readonly database: string;
@@ -73,4 +74,15 @@ export async function grantApplicationRole(db: { exec(script: string): Promise<v
     REVOKE UPDATE, DELETE, TRUNCATE ON events FROM ${role};
     REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON schema_migrations FROM ${role};
     REVOKE ALL ON FUNCTION events_are_immutable() FROM PUBLIC;`);
+}
+
+/** Drops a database (a benchmark's or a test's), whoever is still connected to it. */
+export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
 }

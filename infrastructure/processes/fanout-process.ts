@@ -1,7 +1,11 @@
 import type { Registry } from 'prom-client';
+import type { ApiKeyAuthenticator } from '../../application/api-keys/api-keys.ts';
 import type { OrderUpdates, SymbolCatalog, TickStream } from '../../application/market/market-data.ts';
 import type { StreamTickets } from '../../application/market/stream-tickets.ts';
 import type { Config } from '../config/config.ts';
+import type { StreamCredentials } from '../fanout/alpaca/alpaca-connection.ts';
+import { AlpacaDataStream } from '../fanout/alpaca/data-stream.ts';
+import { AlpacaTradingStream, TRADE_UPDATES_CHANNEL, tradeUpdatesChannel } from '../fanout/alpaca/trading-stream.ts';
 import { FanoutHub, type FanoutLimits, type TopicPublisher } from '../fanout/fanout-hub.ts';
 import { listenUws, type StreamServer } from '../fanout/uws-stream-server.ts';
 import { listenWs } from '../fanout/ws-stream-server.ts';
@@ -29,6 +33,8 @@ export interface FanoutDependencies {
   /** Redeems the SSE stream's tickets (issued by the API); without it SSE takes bearer headers only. */
   readonly tickets?: StreamTickets;
   readonly jwtSecret: string;
+  /** API key pairs for the Alpaca streams (the `api_keys` read model); without it they take our bearer JWT only. */
+  readonly apiKeys?: ApiKeyAuthenticator;
   readonly logger: Logger;
   readonly metrics: Registry;
 }
@@ -59,19 +65,27 @@ export async function startFanout(settings: FanoutSettings, deps: FanoutDependen
     verifyToken,
     logger: deps.logger,
     metrics: deps.metrics,
+    orderChannels: new Map([[TRADE_UPDATES_CHANNEL, tradeUpdatesChannel]]),
     ...(settings.limits ? { limits: settings.limits } : {}),
   });
+  const credentials: StreamCredentials = { apiKey: deps.apiKeys ?? (async () => undefined), token: verifyToken };
+  const streamOptions = { credentials, limits: hub.limits, logger: deps.logger, metrics: deps.metrics };
+  // Alpaca's streams ride on the uWS transport only (the `ws` baseline exists for the benchmark).
+  const alpaca = settings.transport === 'uws' ? { trading: new AlpacaTradingStream({ ...streamOptions, orders: hub.orders }), data: new AlpacaDataStream(streamOptions) } : undefined;
+  if (alpaca) hub.addWindowListener(alpaca.data);
   const { server, publisher }: { server: StreamServer; publisher: TopicPublisher } =
     settings.transport === 'uws'
-      ? await listenUws(hub, { host: settings.host, port: settings.port, sse: { verifyToken, tickets: deps.tickets } })
+      ? await listenUws(hub, { host: settings.host, port: settings.port, sse: { verifyToken, tickets: deps.tickets }, ...(alpaca ? { alpaca } : {}) })
       : await listenWs(hub, { host: settings.host, port: settings.port });
   await hub.start(publisher);
-  deps.logger.info({ url: `ws://${settings.host}:${server.port}/v1/stream`, transport: settings.transport }, 'price socket listening');
+  deps.logger.info({ url: `ws://${settings.host}:${server.port}/v1/stream`, alpaca: alpaca ? ['/stream', '/v2/{feed}'] : [], transport: settings.transport }, 'price socket listening');
   return {
     hub,
     port: server.port,
     async stop() {
       await server.close();
+      alpaca?.trading.closeAll();
+      alpaca?.data.closeAll();
       await hub.stop();
     },
   };

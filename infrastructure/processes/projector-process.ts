@@ -17,7 +17,7 @@ export async function startProjector({ container, logger }: Composition): Promis
     projections: ALL_PROJECTIONS,
     logger,
     metrics: container.resolve<Registry>(TOKENS.Metrics),
-    onOrdersChanged: (orders) => container.resolve<OrderUpdates>(TOKENS.OrderUpdates).publish(orders),
+    onOrderUpdates: (updates) => container.resolve<OrderUpdates>(TOKENS.OrderUpdates).publish(updates),
     // Account snapshots follow the log, so a point-in-time answer never folds a long history.
     onCommitted: (events) => snapshots.notice(events),
   });

@@ -8,6 +8,9 @@ export interface ProjectionTarget {
   readonly rows: RowStore;
 }
 
+/** Told each row a projection's evolve produced, event by event (the row after it; null when deleted). */
+export type AppliedEventObserver = (projection: string, event: RecordedEvent, row: Row | null) => void;
+
 export function liveTargets(projections: readonly RowProjection[]): ProjectionTarget[] {
   return projections.map((projection) => ({ projection, rows: new RowStore(projection, projection.table) }));
 }
@@ -23,6 +26,7 @@ export async function applyBatch(
   targets: readonly ProjectionTarget[],
   events: readonly RecordedEvent[],
   checkpoints: ReadonlyMap<string, bigint>,
+  observe?: AppliedEventObserver,
 ): Promise<Map<string, Row[]>> {
   const written = new Map<string, Row[]>();
   for (const { projection, rows } of targets) {
@@ -44,7 +48,9 @@ export async function applyBatch(
       const key = projection.keyOf(event);
       const id = rows.keyString(key);
       const before = touched.has(id) ? touched.get(id)!.row : (current.get(id) ?? null);
-      touched.set(id, { key, row: projection.evolve(before, event) });
+      const row = projection.evolve(before, event);
+      touched.set(id, { key, row });
+      observe?.(projection.name, event, row);
     }
     await rows.saveMany(tx, [...touched.values()]);
     written.set(projection.name, [...touched.values()].flatMap(({ row }) => (row ? [row] : [])));

@@ -1,11 +1,10 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { EventStore, RecordedEvent } from '../../application/event-store/event-store.ts';
 import type { RowProjection } from '../../projections/row-projection.ts';
-import type { OrderView } from '../../application/orders/order-view.ts';
-import type { OrderRow } from '../../projections/orders/orders-projection.ts';
+import type { OrderUpdate } from '../../application/orders/order-updates.ts';
 import type { Logger } from '../logging/logger.ts';
-import { orderView } from '../read-models/sql-read-model-queries.ts';
 import type { SqlClient } from '../persistence/sql-client.ts';
+import { OrderUpdateCollector } from './order-update-collector.ts';
 import { applyBatch, liveTargets } from './projection-batch.ts';
 import { SqlProjectionProgress } from './projection-progress.ts';
 
@@ -16,8 +15,8 @@ export interface ProjectorOptions {
   readonly logger: Logger;
   readonly metrics?: Registry;
   readonly batchSize?: number;
-  /** Told, after each commit, the new state of every order the batch changed (live order updates). */
-  readonly onOrdersChanged?: (orders: OrderView[]) => Promise<void>;
+  /** Told, after each commit, one update per order event the batch applied, in log order (live order updates). */
+  readonly onOrderUpdates?: (updates: OrderUpdate[]) => Promise<void>;
   /** Told, after each commit, the events it applied (in log order); must return at once and never throw. */
   readonly onCommitted?: (events: readonly RecordedEvent[]) => void;
 }
@@ -32,6 +31,7 @@ const NO_POSITION = -1n;
  */
 export class Projector {
   private readonly targets;
+  private readonly positions;
   private readonly names: string[];
   private readonly progress: SqlProjectionProgress;
   private running = false;
@@ -44,6 +44,7 @@ export class Projector {
 
   constructor(private readonly options: ProjectorOptions) {
     this.targets = liveTargets(options.projections);
+    this.positions = this.targets.find((target) => target.projection.name === 'positions');
     this.names = options.projections.map((projection) => projection.name);
     this.progress = new SqlProjectionProgress(options.db, this.names);
     if (options.metrics) {
@@ -108,7 +109,8 @@ export class Projector {
 
   private async commit(batch: RecordedEvent[]): Promise<void> {
     const last = batch[batch.length - 1]!;
-    const written = await this.options.db.transaction(async (tx) => {
+    const collector = this.options.onOrderUpdates ? new OrderUpdateCollector() : undefined;
+    const updates = await this.options.db.transaction(async (tx) => {
       // Read models are derived from the log and carry their checkpoint in this transaction: a
       // commit lost in a crash is applied again from the durable checkpoint, so the projector
       // need not wait for the disk (the event log itself always does).
@@ -118,17 +120,17 @@ export class Projector {
         [this.names],
       );
       const checkpoints = new Map(rows.map((row) => [row.projection, BigInt(row.position)]));
-      const changed = await applyBatch(tx, this.targets, batch, checkpoints);
+      await applyBatch(tx, this.targets, batch, checkpoints, collector?.observe);
       await tx.query('UPDATE projection_checkpoints SET position = $2, updated_at = now() WHERE projection = ANY($1) AND position < $2', [
         this.names,
         last.position.toString(),
       ]);
-      return changed;
+      // Fill updates carry the position they left: read, where the batch does not say it, here.
+      return collector && !collector.isEmpty ? collector.updates(tx, this.positions) : [];
     });
-    const orders = written.get('orders') ?? [];
-    if (this.options.onOrdersChanged && orders.length > 0) {
+    if (this.options.onOrderUpdates && updates.length > 0) {
       // Live updates are best effort: the read model is the truth, and a client can always query it.
-      await this.options.onOrdersChanged(orders.map((row) => orderView(row as OrderRow))).catch((error: unknown) => this.options.logger.warn({ err: error }, 'order updates not published'));
+      await this.options.onOrderUpdates(updates).catch((error: unknown) => this.options.logger.warn({ err: error }, 'order updates not published'));
     }
     this.applied = last.position;
     this.options.onCommitted?.(batch);

@@ -2,6 +2,7 @@ import type { EventStore } from '../../application/event-store/event-store.ts';
 import type { RowProjection } from '../../projections/row-projection.ts';
 import type { SqlClient } from '../persistence/sql-client.ts';
 import { AUDIT_READ_MODEL_TABLES } from '../audit/audit-schema.ts';
+import { API_KEY_READ_MODEL_TABLES } from '../api-keys/api-key-schema.ts';
 import { ORDER_PARTITIONS, READ_MODEL_TABLES } from '../read-models/read-model-schema.ts';
 import { RowStore } from '../read-models/row-store.ts';
 import { applyBatch } from './projection-batch.ts';
@@ -32,7 +33,7 @@ export function rebuildTableName(projection: RowProjection): string {
 }
 
 /** The DDL of every read-model table, by live name. */
-const TABLE_DDL: Readonly<Record<string, (table: string) => string>> = { ...READ_MODEL_TABLES, ...AUDIT_READ_MODEL_TABLES };
+const TABLE_DDL: Readonly<Record<string, (table: string) => string>> = { ...READ_MODEL_TABLES, ...AUDIT_READ_MODEL_TABLES, ...API_KEY_READ_MODEL_TABLES };
 
 /**
  * Rebuilds a read model from position 0 into a fresh table while the live one keeps answering,

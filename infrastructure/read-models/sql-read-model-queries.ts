@@ -11,11 +11,11 @@ import {
 import { OPEN_STATUSES, type OrderStatus } from '../../domain/order/order.ts';
 import type { SqlClient } from '../persistence/sql-client.ts';
 
-const ORDER_COLUMNS = `id::text AS id, client_order_id, account_id::text AS account_id, symbol, side, type, time_in_force, qty::text AS qty,
+export const ORDER_COLUMNS = `id::text AS id, client_order_id, account_id::text AS account_id, symbol, side, type, time_in_force, qty::text AS qty,
   limit_price_cents::text AS limit_price_cents, status, filled_qty::text AS filled_qty, avg_fill_price_cents::text AS avg_fill_price_cents,
   external_order_id, reject_reason, created_at, updated_at, version::text AS version`;
 
-interface OrderRecord {
+export interface OrderRecord {
   id: string;
   client_order_id: string;
   account_id: string;
@@ -35,8 +35,8 @@ interface OrderRecord {
   version: string | number;
 }
 
-const iso = (value: Date | string): string => (value instanceof Date ? value : new Date(value)).toISOString();
-const integerOrNull = (value: string | number | null): number | null => (value === null ? null : Number(value));
+export const iso = (value: Date | string): string => (value instanceof Date ? value : new Date(value)).toISOString();
+export const integerOrNull = (value: string | number | null): number | null => (value === null ? null : Number(value));
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** An order as the API shows it, from its read-model row (as stored, or as read back). */
@@ -59,6 +59,33 @@ export function orderView(record: OrderRecord): OrderView {
     createdAt: iso(record.created_at),
     updatedAt: iso(record.updated_at),
     version: Number(record.version),
+  };
+}
+
+export interface ActivityRecord {
+  id: string;
+  activity_type: ActivityView['activityType'];
+  side: ActivityView['side'];
+  symbol: string | null;
+  qty: string | null;
+  price_cents: string | null;
+  net_amount_cents: string;
+  order_id: string | null;
+  occurred_at: Date | string;
+}
+
+/** A ledger entry as the API shows it, from its read-model row. */
+export function activityView(row: ActivityRecord): ActivityView {
+  return {
+    id: row.id,
+    activityType: row.activity_type,
+    side: row.side,
+    symbol: row.symbol,
+    qty: integerOrNull(row.qty),
+    priceCents: integerOrNull(row.price_cents),
+    netAmountCents: Number(row.net_amount_cents),
+    orderId: row.order_id,
+    occurredAt: iso(row.occurred_at),
   };
 }
 
@@ -151,26 +178,13 @@ export class SqlReadModelQueries implements ReadModelQueries {
       before = `AND position < $2`;
     }
     params.push(page.limit + 1);
-    const rows = await this.db.query<{
-      id: string; position: string; activity_type: ActivityView['activityType']; side: ActivityView['side']; symbol: string | null;
-      qty: string | null; price_cents: string | null; net_amount_cents: string; order_id: string | null; occurred_at: Date | string;
-    }>(
+    const rows = await this.db.query<ActivityRecord & { position: string }>(
       `SELECT id::text AS id, position::text AS position, activity_type, side, symbol, qty::text AS qty, price_cents::text AS price_cents,
               net_amount_cents::text AS net_amount_cents, order_id::text AS order_id, occurred_at
          FROM account_activities WHERE account_id = $1 ${before} ORDER BY account_activities.position DESC LIMIT $${params.length}`,
       params,
     );
-    const items = rows.slice(0, page.limit).map((row) => ({
-      id: row.id,
-      activityType: row.activity_type,
-      side: row.side,
-      symbol: row.symbol,
-      qty: integerOrNull(row.qty),
-      priceCents: integerOrNull(row.price_cents),
-      netAmountCents: Number(row.net_amount_cents),
-      orderId: row.order_id,
-      occurredAt: iso(row.occurred_at),
-    }));
+    const items = rows.slice(0, page.limit).map(activityView);
     const lastRow = rows[page.limit - 1];
     return { items, nextCursor: rows.length > page.limit && lastRow ? encodeCursor([lastRow.position]) : null };
   }

@@ -18,6 +18,7 @@ import type { LoadCommand, LoadEvent, LoadReport } from './fanout-load.ts';
 import { comparison, printRun, type RunResult } from './fanout-report.ts';
 import { commandLine, decimal, finishReport, integer } from './bench-report.ts';
 import { availableParallelism } from 'node:os';
+import { createBenchDatabase } from './bench-database.ts';
 import { startFanoutServer, type FanoutServer } from './fanout-server.ts';
 import { LoadProcess } from './load-process.ts';
 import { positiveNumber } from './options.ts';
@@ -47,7 +48,7 @@ const startedAt = performance.now();
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Everything started, so that every exit path can end it. */
-const running = { servers: new Set<FanoutServer>(), loads: new Set<LoadProcess<LoadCommand, LoadEvent>>(), generator: undefined as TickGenerator | undefined };
+const running = { servers: new Set<FanoutServer>(), loads: new Set<LoadProcess<LoadCommand, LoadEvent>>(), generator: undefined as TickGenerator | undefined, database: undefined as Awaited<ReturnType<typeof createBenchDatabase>> | undefined };
 
 function killEverything(): void {
   for (const load of running.loads) load.kill();
@@ -108,7 +109,9 @@ async function rampWithProgress(load: FanoutLoad, server: FanoutServer): Promise
 
 async function measure(transport: 'uws' | 'ws'): Promise<RunResult> {
   console.log(`\n[${transport}] starting the fanout server (FANOUT_TRANSPORT=${transport})`);
-  const server = await startFanoutServer({ transport, jwtSecret, brokers: options.brokers, universeSize: serverUniverseSize(options.universe), universeSeed: UNIVERSE_SEED });
+  // The fan-out reads API keys (the Alpaca streams) from the read models: the run gets a database of its own.
+  running.database ??= await createBenchDatabase('fanout');
+  const server = await startFanoutServer({ transport, jwtSecret, brokers: options.brokers, universeSize: serverUniverseSize(options.universe), universeSeed: UNIVERSE_SEED, env: { DATABASE_URL: running.database.appUrl } });
   running.servers.add(server);
   if (!running.generator) {
     // The first server created the topics; ticks flow from here to the end of the run.
@@ -247,6 +250,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 main()
   .then(async () => {
     await running.generator?.stop();
+    await running.database?.drop();
     process.exit(process.exitCode ?? 0);
   })
   .catch(async (error: unknown) => {
@@ -255,5 +259,6 @@ main()
     // A server stopped gracefully leaves its Kafka consumer group; one that hangs is killed.
     await Promise.all([...running.servers].map((server) => server.stop(5_000)));
     await running.generator?.stop().catch(() => undefined);
+    await running.database?.drop().catch(() => undefined);
     process.exit(1);
   });

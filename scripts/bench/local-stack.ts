@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import kafkajs from 'kafkajs';
-import pg from 'pg';
 import { signToken } from '../../infrastructure/http/tokens.ts';
-import { setUpPostgres } from '../../infrastructure/persistence/postgres-setup.ts';
+import { dropDatabase, setUpPostgres } from '../../infrastructure/persistence/postgres-setup.ts';
 import { startFanoutServer, type FanoutServer } from './fanout-server.ts';
 import { processCpuSeconds } from './process-stats.ts';
 import { freePort, ServiceProcess } from './service-process.ts';
@@ -162,14 +161,8 @@ export class LocalStack {
     await Promise.allSettled([this.dropDatabase(), this.deleteTopics(), this.deleteKeys()]);
   }
 
-  private async dropDatabase(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.adminUrl });
-    await client.connect();
-    try {
-      await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(this.databaseName)} WITH (FORCE)`);
-    } finally {
-      await client.end();
-    }
+  private dropDatabase(): Promise<void> {
+    return dropDatabase(this.adminUrl, this.databaseName);
   }
 
   private async deleteTopics(): Promise<void> {

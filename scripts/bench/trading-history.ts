@@ -4,7 +4,7 @@ import type { EventStore, EventToAppend, ExpectedRevision } from '../../applicat
 import { accountDecider, accountStreamId, type AccountCommand, type AccountEvent, type AccountState } from '../../domain/account/account.ts';
 import { orderDecider, orderStreamId, type OrderCommand, type OrderEvent, type OrderState, type PlacedOrder } from '../../domain/order/order.ts';
 import { openPostgresEventStore } from '../../infrastructure/event-store/postgres/postgres-event-store.ts';
-import { setUpPostgres } from '../../infrastructure/persistence/postgres-setup.ts';
+import { dropDatabase, setUpPostgres } from '../../infrastructure/persistence/postgres-setup.ts';
 import type { SqlEventStore } from '../../infrastructure/event-store/sql/sql-event-store.ts';
 
 /**
@@ -49,10 +49,7 @@ export async function createBenchDatabase(adminUrl: string, label: string, keep:
     async drop() {
       await store.close();
       if (keep) return;
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-      await client.end();
+      await dropDatabase(adminUrl, name);
     },
   };
 }

@@ -144,7 +144,7 @@ describe('two fan-out instances on the real Kafka tick log and Redis', () => {
     expect(updates.channelCount).toBe(2);
 
     const order = { id: randomUUID(), accountId, clientOrderId: 'c-1', symbol: 'AAPL', status: 'submitted' } as unknown as OrderView;
-    await new RedisOrderUpdates(redis).publish([order]);
+    await new RedisOrderUpdates(redis).publish([{ order, event: 'new', at: new Date().toISOString() }]);
     await watcher.waitFor((client) => client.received.some((message) => message.type === 'order'), 5_000, 'the order update');
     expect(watcher.received.find((message) => message.type === 'order')).toEqual({ type: 'order', order });
     expect(stranger.received.some((message) => message.type === 'order')).toBe(false);

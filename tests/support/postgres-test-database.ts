@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { setUpPostgres } from '../../infrastructure/persistence/postgres-setup.ts';
+import { dropDatabase, setUpPostgres } from '../../infrastructure/persistence/postgres-setup.ts';
 
 export const TEST_ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const TEST_APP_ROLE = 'trading_core_app';
@@ -26,14 +25,6 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
     name,
     appUrl,
     adminUrl: adminUrl.toString(),
-    async drop() {
-      const admin = new pg.Client({ connectionString: TEST_ADMIN_URL });
-      await admin.connect();
-      try {
-        await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-      } finally {
-        await admin.end();
-      }
-    },
+    drop: () => dropDatabase(TEST_ADMIN_URL, name),
   };
 }

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { closeSocket, waitUntil } from './socket-waits.ts';
 
 export interface ReceivedQuote {
   readonly symbol: string;
@@ -62,24 +63,12 @@ export class StreamTestClient {
     });
   }
 
-  async waitFor(predicate: (client: StreamTestClient) => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!predicate(this)) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; received ${this.received.length} messages, closed ${JSON.stringify(this.closed)}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+  waitFor(predicate: (client: StreamTestClient) => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+    return waitUntil(() => predicate(this), timeoutMs, () => `timed out waiting for ${what}; received ${this.received.length} messages, closed ${JSON.stringify(this.closed)}`);
   }
 
   close(): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.socket.once('close', () => resolve());
-      this.socket.close();
-      setTimeout(() => {
-        this.socket.terminate();
-        resolve();
-      }, 1_000).unref();
-    });
+    return closeSocket(this.socket, this.closed !== undefined);
   }
 }
 

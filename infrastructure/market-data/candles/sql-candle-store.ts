@@ -107,10 +107,10 @@ export class SqlCandleStore implements CandleStore {
       `SELECT (extract(epoch FROM bucket_start) * 1000)::bigint::text AS start_ms, open_cents::text AS open_cents, high_cents::text AS high_cents,
          low_cents::text AS low_cents, close_cents::text AS close_cents, volume::text AS volume
        FROM candles WHERE symbol = $1 AND bucket_interval = $2 ${window.join(' ')}
-       ORDER BY bucket_start DESC LIMIT $3`,
+       ORDER BY bucket_start ${query.take === 'oldest' ? 'ASC' : 'DESC'} LIMIT $3`,
       params,
     );
-    return rows.reverse().map((row) => ({
+    return (query.take === 'oldest' ? rows : rows.reverse()).map((row) => ({
       startMs: Number(row.start_ms),
       openCents: Number(row.open_cents),
       highCents: Number(row.high_cents),

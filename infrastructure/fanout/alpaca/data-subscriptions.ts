@@ -1,0 +1,83 @@
+import { DATA_CHANNELS, type DataChannel, type SubscriptionChange } from './data-stream-protocol.ts';
+
+/** The channels that carry data here, and who listens to each symbol on them. */
+export const DATA_CARRYING = ['trades', 'quotes', 'bars'] as const;
+export type DataCarrying = (typeof DATA_CARRYING)[number];
+
+export type ChangeOutcome = 'applied' | 'every_symbol' | 'too_many_symbols';
+
+/** One session's cumulative subscription: a set per channel. */
+export class Subscription {
+  readonly channels = new Map<DataChannel, Set<string>>(DATA_CHANNELS.map((channel) => [channel, new Set<string>()]));
+}
+
+/**
+ * Every data session's subscription, indexed by symbol for the channels that carry data, so a
+ * window's delivery touches only the sessions of the symbols that moved. Generic in the session
+ * so the index holds the stream's own session objects.
+ */
+export class SubscriptionIndex<Session extends { readonly subscription: Subscription }> {
+  private readonly index = new Map<DataCarrying, Map<string, Set<Session>>>(DATA_CARRYING.map((channel) => [channel, new Map()]));
+
+  constructor(
+    private readonly maxSymbols: number,
+    /** Told when a symbol gains its first, or loses its last, bar subscriber. */
+    private readonly onBars: (symbol: string, watched: boolean) => void,
+  ) {}
+
+  listeners(channel: DataCarrying, symbol: string): ReadonlySet<Session> | undefined {
+    return this.index.get(channel)!.get(symbol);
+  }
+
+  /** Applies a subscribe or unsubscribe whole, or not at all. */
+  change(session: Session, change: SubscriptionChange): ChangeOutcome {
+    const subscribing = change.action === 'subscribe';
+    if (subscribing) {
+      const added = new Set<string>();
+      for (const channel of DATA_CHANNELS) for (const symbol of change[channel] ?? []) {
+        if (symbol === '*') return 'every_symbol';
+        added.add(symbol);
+      }
+      const current = session.subscription;
+      const after = new Set([...added, ...[...current.channels.values()].flatMap((symbols) => [...symbols])]);
+      if (after.size > this.maxSymbols) return 'too_many_symbols';
+    }
+    for (const channel of DATA_CHANNELS) {
+      for (const symbol of change[channel] ?? []) {
+        if (subscribing) this.add(session, channel, symbol);
+        else this.remove(session, channel, symbol);
+      }
+    }
+    return 'applied';
+  }
+
+  /** Removes every subscription of a session that ended. */
+  drop(session: Session): void {
+    for (const [channel, symbols] of session.subscription.channels) for (const symbol of [...symbols]) this.remove(session, channel, symbol);
+  }
+
+  private add(session: Session, channel: DataChannel, symbol: string): void {
+    const symbols = session.subscription.channels.get(channel)!;
+    if (symbols.has(symbol)) return;
+    symbols.add(symbol);
+    const bySymbol = this.index.get(channel as DataCarrying);
+    if (!bySymbol) return;
+    const sessions = bySymbol.get(symbol) ?? new Set<Session>();
+    if (sessions.size === 0) {
+      bySymbol.set(symbol, sessions);
+      if (channel === 'bars') this.onBars(symbol, true);
+    }
+    sessions.add(session);
+  }
+
+  private remove(session: Session, channel: DataChannel, symbol: string): void {
+    if (!session.subscription.channels.get(channel)!.delete(symbol)) return;
+    const bySymbol = this.index.get(channel as DataCarrying);
+    const sessions = bySymbol?.get(symbol);
+    if (!sessions) return;
+    sessions.delete(session);
+    if (sessions.size > 0) return;
+    bySymbol!.delete(symbol);
+    if (channel === 'bars') this.onBars(symbol, false);
+  }
+}

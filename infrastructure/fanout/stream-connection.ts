@@ -1,0 +1,39 @@
+/** One client connection as the hub sees it, whatever the transport (uWS, or `ws` for the baseline). */
+export interface StreamConnection {
+  /** Sends one text frame; false when the transport dropped it. */
+  send(message: string): boolean;
+  bufferedAmount(): number;
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
+  close(code: number, reason: string): void;
+}
+
+/** Publishes one serialised message to every connection subscribed to a topic. */
+export interface TopicPublisher {
+  publish(topic: string, message: string): void;
+}
+
+export interface FanoutLimits {
+  /** Conflation window: at most one quote per symbol per window. */
+  readonly windowMs: number;
+  readonly maxSymbolsPerConnection: number;
+  readonly authTimeoutMs: number;
+  /** Buffered bytes above which a connection is behind: it stops getting every quote. */
+  readonly slowBufferedBytes: number;
+  /** Buffered bytes at which a connection that is behind is closed with 4008. */
+  readonly maxBufferedBytes: number;
+  /** How long a connection may stay behind before it is closed with 4008. */
+  readonly maxBehindMs: number;
+  /** Client messages per second a connection may send (token bucket, burst = 2 × this). */
+  readonly messagesPerSecond: number;
+}
+
+export const DEFAULT_LIMITS: FanoutLimits = {
+  windowMs: 100,
+  maxSymbolsPerConnection: 200,
+  authTimeoutMs: 5_000,
+  slowBufferedBytes: 64 * 1024,
+  maxBufferedBytes: 1024 * 1024,
+  maxBehindMs: 5_000,
+  messagesPerSecond: 50,
+};
