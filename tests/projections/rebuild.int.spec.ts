@@ -117,5 +117,9 @@ async function mixedWorkload({ app, composition }: TradingApp): Promise<void> {
     }
     await app.inject({ method: 'POST', url: '/v1/orders', headers, payload: { clientOrderId: 'sell', symbol: 'MSFT', side: 'sell', type: 'limit', qty: 2, limitPriceCents: 21_000 } });
     await app.inject({ method: 'POST', url: '/v1/account/withdrawals', headers, payload: { amountCents: 1_000, idempotencyKey: 'w1' } });
+    // API keys: one kept, one revoked (the api_keys read model has rows of both kinds).
+    await app.inject({ method: 'POST', url: '/v1/account/api-keys', headers, payload: { label: 'kept' } });
+    const revoked = await app.inject({ method: 'POST', url: '/v1/account/api-keys', headers, payload: { label: 'revoked' } });
+    await app.inject({ method: 'DELETE', url: `/v1/account/api-keys/${revoked.json().keyId as string}`, headers });
   }
 }
