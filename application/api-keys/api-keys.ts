@@ -67,6 +67,9 @@ export interface ApiKeyAuthenticationDependencies {
   readonly catchUp?: () => Promise<void>;
 }
 
+const LATE_LOOKS = 4;
+const LATE_LOOK_MS = 100;
+
 /** The account a key pair belongs to, or undefined for an unknown, revoked or mismatched pair. */
 export const authenticateApiKey =
   ({ directory, secrets, catchUp }: ApiKeyAuthenticationDependencies) =>
@@ -75,6 +78,12 @@ export const authenticateApiKey =
     if (!entry && catchUp) {
       await catchUp();
       entry = await directory.find(keyId);
+      // The log's settled head trails a write still committing while any other transaction of
+      // the server runs: a key made a moment ago may need another look or two.
+      for (let look = 0; !entry && look < LATE_LOOKS; look += 1) {
+        await new Promise((resolve) => setTimeout(resolve, LATE_LOOK_MS));
+        entry = await directory.find(keyId);
+      }
     }
     if (!entry || entry.revokedAt !== null || !secrets.matches(secret, entry.secretHash)) return undefined;
     return { accountId: entry.accountId };
