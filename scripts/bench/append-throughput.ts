@@ -16,7 +16,7 @@ import pg from 'pg';
 import { openPostgresEventStore } from '../../infrastructure/event-store/postgres/postgres-event-store.ts';
 import { setUpPostgres } from '../../infrastructure/persistence/postgres-setup.ts';
 import { plainInsertRate, preparePlainInserts, ratePerSecond } from './plain-inserts.ts';
-import { commandLine, finishReport, goalStatus, integer, ratio, type BenchGoal } from './bench-report.ts';
+import { finishReport, goalStatus, integer, ratio, type BenchGoal } from './bench-report.ts';
 
 const options = new Command()
   .option('--seconds <n>', 'measuring time of each run', '10')
@@ -26,7 +26,6 @@ const options = new Command()
   .opts<{ seconds: string; concurrency: string; adminUrl: string }>();
 const seconds = Number(options.seconds);
 const concurrencies = options.concurrency.split(',').map(Number);
-const started = performance.now();
 
 const database = `tc_bench_${randomUUID().slice(0, 8)}`;
 const server = new URL(options.adminUrl);
@@ -96,9 +95,6 @@ const goals: BenchGoal[] = rows.map((row) => ({ goal: `appends/s ≥ 50 % of pla
 finishReport({
   name: 'append',
   title: 'Event-store appends (bench:append)',
-  command: commandLine('append'),
-  finishedAt: new Date().toISOString(),
-  durationSeconds: (performance.now() - started) / 1_000,
   tables: [
     {
       title: `PostgreSQL append throughput (${seconds} s per run; ${settings.rows.map((row) => `${row.name}=${row.setting}`).join(', ')})`,

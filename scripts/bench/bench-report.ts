@@ -84,11 +84,15 @@ export function printReport(report: BenchReport): void {
   }
 }
 
+/** What a script measured; where, when, how long and with which command are filled in by finishReport. */
+export type MeasuredReport = Omit<BenchReport, 'command' | 'finishedAt' | 'durationSeconds' | 'machine'>;
+
 /** Prints the report, keeps it for bench:report, and sets the exit status: non-zero only when the run broke. */
-export function finishReport(report: BenchReport): void {
+export function finishReport(measured: MeasuredReport): void {
+  const report: BenchReport = { ...measured, command: commandLine(measured.name), finishedAt: new Date().toISOString(), durationSeconds: process.uptime(), machine: describeMachine() };
   printReport(report);
   mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(join(RESULTS_DIR, `${report.name}.json`), `${JSON.stringify({ ...report, machine: report.machine ?? describeMachine() }, null, 2)}\n`);
+  writeFileSync(join(RESULTS_DIR, `${report.name}.json`), `${JSON.stringify(report, null, 2)}\n`);
   process.exitCode = report.problems.length > 0 ? 1 : 0;
 }
 

@@ -16,7 +16,7 @@ import { Command, Option } from 'commander';
 import { benchUniverse, serverUniverseSize } from './bench-universe.ts';
 import type { LoadCommand, LoadEvent, LoadReport } from './fanout-load.ts';
 import { comparison, printRun, type RunResult } from './fanout-report.ts';
-import { commandLine, decimal, finishReport, integer } from './bench-report.ts';
+import { decimal, finishReport, integer } from './bench-report.ts';
 import { availableParallelism } from 'node:os';
 import { createBenchDatabase } from './bench-database.ts';
 import { startFanoutServer, type FanoutServer } from './fanout-server.ts';
@@ -44,7 +44,6 @@ const options = new Command()
 const UNIVERSE_SEED = Number(process.env.UNIVERSE_SEED ?? 42);
 const WINDOW_MS = Number(process.env.STREAM_CONFLATION_MS ?? 100);
 const jwtSecret = randomBytes(32).toString('base64url');
-const startedAt = performance.now();
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Everything started, so that every exit path can end it. */
@@ -227,9 +226,6 @@ async function main(): Promise<void> {
   finishReport({
     name: 'fanout',
     title: 'Price fan-out (bench:fanout)',
-    command: commandLine('fanout'),
-    finishedAt: new Date().toISOString(),
-    durationSeconds: (performance.now() - startedAt) / 1_000,
     tables,
     goals,
     limits: [

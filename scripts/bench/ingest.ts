@@ -18,7 +18,7 @@ import kafkajs from 'kafkajs';
 import { connectWithTopics, tickTopics, topicOffsets } from '../../infrastructure/market-data/kafka-tick-log.ts';
 import { seededRandom } from '../../domain/shared/seeded-random.ts';
 import { benchUniverse } from './bench-universe.ts';
-import { commandLine, decimal, finishReport, goalStatus, integer, percent, ratio, type BenchTable } from './bench-report.ts';
+import { decimal, finishReport, goalStatus, integer, percent, ratio, type BenchTable } from './bench-report.ts';
 import { LocalStack } from './local-stack.ts';
 import { positiveNumber } from './options.ts';
 import { coresBetween, infrastructureCpuSeconds } from './process-stats.ts';
@@ -39,7 +39,6 @@ const options = new Command()
   .opts<{ stepSeconds: number; settleSeconds: number; startRate: number; maxRate: number; stepFactor: number; bareSeconds: number; bareBatch: number; universe: number }>();
 
 const GOAL_SHARE_OF_BARE = 0.8;
-const startedAt = performance.now();
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The bare producer loop: ready-made tick messages, back-to-back batches, the ingestor's producer settings. */
@@ -132,9 +131,6 @@ async function main(): Promise<void> {
     finishReport({
       name: 'ingest',
       title: 'Tick ingest (bench:ingest)',
-      command: commandLine('ingest'),
-      finishedAt: new Date().toISOString(),
-      durationSeconds: (performance.now() - startedAt) / 1_000,
       tables,
       goals: [{ goal: `ingest ≥ ${percent(GOAL_SHARE_OF_BARE)} of the bare producer's rate`, measured: `${integer(ingestRate)} / ${integer(bare.perSecond)} = ${ratio(share)}`, status: goalStatus(share >= GOAL_SHARE_OF_BARE) }],
       limits: [

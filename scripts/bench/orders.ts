@@ -16,7 +16,7 @@ import { availableParallelism } from 'node:os';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import pg from 'pg';
-import { commandLine, decimal, finishReport, goalStatus, integer, percent, ratio, type BenchGoal, type BenchTable } from './bench-report.ts';
+import { decimal, finishReport, goalStatus, integer, percent, ratio, type BenchGoal, type BenchTable } from './bench-report.ts';
 import type { LatencySummary } from './latency.ts';
 import { LoadProcess } from './load-process.ts';
 import { LocalStack } from './local-stack.ts';
@@ -42,7 +42,6 @@ const options = new Command()
 const GOAL_ACK_P99_MS = 50;
 const GOAL_RATE = 500;
 const GOAL_INSERT_RATIO = 0.5;
-const startedAt = performance.now();
 
 interface MeasuredPhase {
   readonly result: PhaseResult;
@@ -206,9 +205,6 @@ async function main(): Promise<void> {
     finishReport({
       name: 'orders',
       title: 'Order path (bench:orders)',
-      command: commandLine('orders'),
-      finishedAt: new Date().toISOString(),
-      durationSeconds: (performance.now() - startedAt) / 1_000,
       tables,
       goals,
       limits,

@@ -20,7 +20,7 @@ import { Projector } from '../../infrastructure/projections/projector.ts';
 import { accountOrderIndexProjection } from '../../projections/account-order-index/account-order-index-projection.ts';
 import type { RowProjection } from '../../projections/row-projection.ts';
 import { createBenchDatabase, generateHistory, settled } from './trading-history.ts';
-import { commandLine, decimal, finishReport, integer, ratio } from './bench-report.ts';
+import { decimal, finishReport, integer, ratio } from './bench-report.ts';
 
 const options = new Command()
   .description('point-in-time account state on one long account, with and without snapshots')
@@ -49,7 +49,6 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const stateOnly = ({ rebuiltFrom: _how, ...state }: AccountStateAt) => state;
 
-const benchStarted = process.hrtime.bigint();
 const database = await createBenchDatabase(options.adminUrl, 'pit', options.keep ?? false);
 const readModels = PostgresSqlClient.connect(database.appUrl, { max: 4, applicationName: 'bench-point-in-time' });
 try {
@@ -131,9 +130,6 @@ try {
   finishReport({
     name: 'point-in-time',
     title: 'Point-in-time account state (bench:point-in-time)',
-    command: commandLine('point-in-time'),
-    finishedAt: new Date().toISOString(),
-    durationSeconds: Number(process.hrtime.bigint() - benchStarted) / 1e9,
     tables: [
       {
         title: `Point-in-time state of one account with ${accountEvents.toLocaleString('en-US')} events (PostgreSQL, snapshots every ${every}; median of ${repeat} answers, ms)`,

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command } from 'commander';
-import { commandLine, decimal, finishReport, integer, ratio } from './bench-report.ts';
+import { decimal, finishReport, integer, ratio } from './bench-report.ts';
 import { selectEvents } from '../../application/audit/event-selection.ts';
 import type { EventStore } from '../../application/event-store/event-store.ts';
 import { accountDecider, type AccountEvent, type AccountState } from '../../domain/account/account.ts';
@@ -128,9 +128,6 @@ try {
   finishReport({
     name: 'replay',
     title: 'Replay of the whole log (bench:replay)',
-    command: commandLine('replay'),
-    finishedAt: new Date().toISOString(),
-    durationSeconds: (Date.now() - started) / 1_000,
     tables: [
       {
         title: `Replay of the whole log (${total.toLocaleString('en-US')} events, PostgreSQL adapter, one reader, pages of 2,000; JSONL file ${(size / 1e6).toFixed(0)} MB)`,

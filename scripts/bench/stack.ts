@@ -17,7 +17,7 @@
 import { availableParallelism } from 'node:os';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command } from 'commander';
-import { commandLine, decimal, finishReport, integer, percent, type BenchTable } from './bench-report.ts';
+import { decimal, finishReport, integer, percent, type BenchTable } from './bench-report.ts';
 import { serverUniverseSize } from './bench-universe.ts';
 import type { LoadCommand, LoadEvent } from './fanout-load.ts';
 import type { LatencySummary } from './latency.ts';
@@ -44,7 +44,6 @@ const options = new Command()
   .parse()
   .opts<{ connections: number; fanouts: number; symbolsPerConnection: number; universe: number; ticksPerSecond?: number; rampStart: number; orderRate: number; seconds: number; warmup: number; sampleEvery: number }>();
 
-const startedAt = performance.now();
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const ms = (summary: LatencySummary) => `${decimal(summary.p50, 0)} / ${decimal(summary.p99, 0)} / ${decimal(summary.p999, 0)} (max ${decimal(summary.max, 0)})`;
 
@@ -186,9 +185,6 @@ async function main(): Promise<void> {
     finishReport({
       name: 'stack',
       title: 'The whole stack (bench:stack)',
-      command: commandLine('stack'),
-      finishedAt: new Date().toISOString(),
-      durationSeconds: (performance.now() - startedAt) / 1_000,
       tables,
       goals: [],
       limits: [
