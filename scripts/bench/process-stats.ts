@@ -3,13 +3,18 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on Linux builds everywhere). */
 const CLOCK_TICKS = 100;
 
-/** User + system CPU seconds of a process so far, all its threads included. */
-export function processCpuSeconds(pid: number): number {
+/**
+ * User + system CPU seconds of a process so far, all its threads included — and, with
+ * `reapedChildren`, the CPU of its children that have exited (a PostgreSQL backend or autovacuum
+ * worker that ends takes its own counters with it, but they are added to its parent's).
+ */
+export function processCpuSeconds(pid: number, reapedChildren = false): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // After the name, field 3 (state) is index 0: utime is field 14, stime field 15.
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  // After the name, field 3 (state) is index 0: utime is field 14, stime 15, cutime 16, cstime 17.
+  const own = Number(fields[11]) + Number(fields[12]);
+  return (reapedChildren ? own + Number(fields[13]) + Number(fields[14]) : own) / CLOCK_TICKS;
 }
 
 /** Resident set size of a process, in bytes. */
@@ -63,7 +68,9 @@ export function infrastructureCpuSeconds(): Map<string, number> {
     try {
       const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
       const component = INFRASTRUCTURE.find(([, matches]) => matches(argv))?.[0];
-      if (component) totals.set(component, totals.get(component)! + processCpuSeconds(Number(entry)));
+      // The postmaster (the one started from the binary's path) carries its exited backends' CPU.
+      const parent = component === 'postgresql' && (argv[0] ?? '').startsWith('/');
+      if (component) totals.set(component, totals.get(component)! + processCpuSeconds(Number(entry), parent));
     } catch {
       // gone meanwhile
     }

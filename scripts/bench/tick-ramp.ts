@@ -62,17 +62,42 @@ export async function rampStep(stack: LocalStack, target: number, settleSeconds:
 
 /**
  * Steps the tick rate up by `factor` from `start` until the ingestor no longer keeps up, the
- * simulator cannot make the rate asked, or `max` is passed. Returns every step.
+ * simulator cannot make the rate asked, or `max` is passed; then halves the gap between the last
+ * rate kept up with and the first that was not (`refinements` times, 2 by default). Returns every step.
  */
-export async function rampTicks(stack: LocalStack, settings: { start: number; max: number; factor: number; settleSeconds: number; seconds: number }, onStep: (step: RampStep) => void = () => undefined): Promise<RampStep[]> {
+export async function rampTicks(stack: LocalStack, settings: { start: number; max: number; factor: number; settleSeconds: number; seconds: number; refinements?: number }, onStep: (step: RampStep) => void = () => undefined): Promise<RampStep[]> {
   const steps: RampStep[] = [];
+  const keptUp = (step: RampStep) => sustained(step) && step.made >= step.target * 0.95;
+  let failed: RampStep | undefined;
   for (let target = settings.start; target <= settings.max; target = Math.round(target * settings.factor)) {
     const step = await rampStep(stack, target, settings.settleSeconds, settings.seconds);
     steps.push(step);
     onStep(step);
-    if (!sustained(step) || step.made < target * 0.95) break;
+    if (!keptUp(step)) {
+      failed = step;
+      break;
+    }
+  }
+  // Between the last rate kept up with and the first that was not, two halvings narrow the limit.
+  let low = [...steps].reverse().find(keptUp)?.target;
+  let high = failed?.target;
+  for (let round = 0; round < (settings.refinements ?? 2) && low !== undefined && high !== undefined; round += 1) {
+    // A step the ingestor fell behind in leaves a backlog that would spoil the next one: drain it first.
+    await drain(stack);
+    const step = await rampStep(stack, Math.round((low + high) / 2), settings.settleSeconds, settings.seconds);
+    steps.push(step);
+    onStep(step);
+    if (keptUp(step)) low = step.target;
+    else high = step.target;
   }
   return steps;
+}
+
+/** Stops the ticks and waits (up to 30 s) until the ingestor has published everything sent. */
+export async function drain(stack: LocalStack): Promise<void> {
+  await setTickRate(stack, 0);
+  const deadline = Date.now() + 30_000;
+  for (let counters = await tickCounters(stack); counters.published < counters.sent && Date.now() < deadline; counters = await tickCounters(stack)) await pause(250);
 }
 
 /** The highest published rate among the steps the ingestor kept up with. */
