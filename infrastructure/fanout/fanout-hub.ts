@@ -11,7 +11,6 @@ import { slowConsumerStep } from './slow-consumer.ts';
 import { CLOSE, clientMessage, messages, quoteEntry, type StreamErrorCode } from './stream-protocol.ts';
 
 export type { FanoutLimits, StreamConnection, TopicPublisher } from './stream-connection.ts';
-export { DEFAULT_LIMITS } from './stream-connection.ts';
 
 /** A connection that fell behind: unsubscribed from its quotes until it drains. */
 interface Behind {
@@ -49,13 +48,13 @@ export interface FanoutHubOptions {
   readonly logger: Logger;
   readonly metrics: Registry;
   readonly limits?: Partial<FanoutLimits>;
-  /** Order-update channels of other protocols on this hub's upstream subscriptions (the Alpaca trading stream). */
-  readonly orderChannels?: ReadonlyMap<string, OrderUpdateChannel>;
 }
 
-const ORDERS = 'orders';
 const quoteTopic = (symbol: string) => `q:${symbol}`;
 const orderTopic = (accountId: string) => `o:${accountId}`;
+
+/** Our price socket's share of the order updates: `{ type: 'order', order }` on the account's topic. */
+const ourOrderChannel: OrderUpdateChannel = { topic: orderTopic, message: (update) => messages.order(update.order) };
 
 /**
  * The fan-out's protocol and state, shared by every transport: sessions and their subscriptions,
@@ -80,8 +79,7 @@ export class FanoutHub {
 
   constructor(private readonly options: FanoutHubOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    const ours: OrderUpdateChannel = { topic: orderTopic, message: (update) => messages.order(update.order) };
-    this.orders = new OrderUpdateRelay({ orderUpdates: options.orderUpdates, channels: new Map([[ORDERS, ours], ...(options.orderChannels ?? [])]), publisher: () => this.publisher, logger: options.logger });
+    this.orders = new OrderUpdateRelay({ orderUpdates: options.orderUpdates, publisher: () => this.publisher, logger: options.logger });
     this.metrics = fanoutMetrics(options.metrics);
   }
 
@@ -180,7 +178,7 @@ export class FanoutHub {
     this.sessions.delete(session);
     this.metrics.connections.set(this.sessions.size);
     for (const symbol of session.symbols) this.floors.get(symbol)?.delete(session);
-    if (session.orders && session.principal) this.orders.leave(session.principal.accountId, ORDERS);
+    if (session.orders && session.principal) this.orders.leave(session.principal.accountId, ourOrderChannel);
   }
 
   // ---- commands ---------------------------------------------------------------------------
@@ -226,7 +224,7 @@ export class FanoutHub {
     if (session.orders) return;
     session.orders = true;
     session.connection.subscribe(orderTopic(accountId));
-    this.orders.join(accountId, ORDERS);
+    this.orders.join(accountId, ourOrderChannel);
   }
 
   // ---- the window ---------------------------------------------------------------------------
@@ -254,8 +252,8 @@ export class FanoutHub {
       publisher.publish(quoteTopic(tick.symbol), message);
     }
     this.metrics.published.inc(ticks.length);
-    this.watchBackpressure();
     const now = Date.now();
+    this.watchBackpressure(now);
     for (const listener of this.windowListeners) listener.window(ticks, now);
   }
 
@@ -264,8 +262,7 @@ export class FanoutHub {
    * more queues for them) and catch up with the latest quote per symbol once they drain; one
    * that stays behind too long or buffers too much is closed with 4008.
    */
-  private watchBackpressure(): void {
-    const now = Date.now();
+  private watchBackpressure(now: number): void {
     let maxBuffered = 0;
     let behind = 0;
     for (const session of this.sessions) {

@@ -10,8 +10,8 @@ export interface OrderUpdateChannel {
 }
 
 interface AccountListener {
-  /** Sockets per channel name. */
-  readonly members: Map<string, number>;
+  /** Sockets per channel. */
+  readonly members: Map<OrderUpdateChannel, number>;
   readonly stop: Promise<() => Promise<void>>;
 }
 
@@ -26,19 +26,18 @@ export class OrderUpdateRelay {
   constructor(
     private readonly options: {
       readonly orderUpdates: OrderUpdates;
-      readonly channels: ReadonlyMap<string, OrderUpdateChannel>;
       readonly publisher: () => TopicPublisher | undefined;
       readonly logger: Logger;
     },
   ) {}
 
   /** A socket of the account listens on the channel: it must subscribe to `topic(accountId)` itself. */
-  join(accountId: string, channel: string): void {
+  join(accountId: string, channel: OrderUpdateChannel): void {
     const listener = this.accounts.get(accountId) ?? this.listen(accountId);
     listener.members.set(channel, (listener.members.get(channel) ?? 0) + 1);
   }
 
-  leave(accountId: string, channel: string): void {
+  leave(accountId: string, channel: OrderUpdateChannel): void {
     const listener = this.accounts.get(accountId);
     const count = listener?.members.get(channel);
     if (!listener || count === undefined) return;
@@ -55,7 +54,7 @@ export class OrderUpdateRelay {
   }
 
   private listen(accountId: string): AccountListener {
-    const members = new Map<string, number>();
+    const members = new Map<OrderUpdateChannel, number>();
     const stop = this.options.orderUpdates.subscribe(accountId, (update) => this.deliver(accountId, members, update));
     stop.catch((error: unknown) => this.options.logger.error({ err: error, accountId }, 'order updates subscription failed'));
     const listener = { members, stop };
@@ -63,11 +62,10 @@ export class OrderUpdateRelay {
     return listener;
   }
 
-  private deliver(accountId: string, members: ReadonlyMap<string, number>, update: OrderUpdate): void {
+  private deliver(accountId: string, members: ReadonlyMap<OrderUpdateChannel, number>, update: OrderUpdate): void {
     const publisher = this.options.publisher();
     if (!publisher) return;
-    for (const name of members.keys()) {
-      const channel = this.options.channels.get(name)!;
+    for (const channel of members.keys()) {
       const message = channel.message(update);
       if (message !== undefined) publisher.publish(channel.topic(accountId), message);
     }

@@ -1,7 +1,10 @@
-/** One client connection as the hub sees it, whatever the transport (uWS, or `ws` for the baseline). */
-export interface StreamConnection {
-  /** Sends one text frame; false when the transport dropped it. */
-  send(message: string): boolean;
+/**
+ * One client connection as a stream sees it, whatever the transport (uWS, or `ws` for the
+ * baseline). Frames are text; the Alpaca data stream also sends bytes (binary frames).
+ */
+export interface StreamConnection<Frame extends string | Uint8Array = string> {
+  /** Sends one frame (a string as text, bytes as binary); false when the transport dropped it. */
+  send(frame: Frame): boolean;
   bufferedAmount(): number;
   subscribe(topic: string): void;
   unsubscribe(topic: string): void;

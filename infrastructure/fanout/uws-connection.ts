@@ -1,5 +1,5 @@
 import type { WebSocket } from 'uWebSockets.js';
-import type { AlpacaConnection } from './alpaca/alpaca-connection.ts';
+import type { StreamConnection } from './stream-connection.ts';
 
 /** What every uWS route keeps per socket: the protocol's session, and how to mark the socket dead. */
 export interface UwsSocketData<Session> {
@@ -12,7 +12,7 @@ export interface UwsSocketData<Session> {
  * route's close handler after `end()`, and a dead socket must not be touched: the flag, set on
  * either side, keeps every later call off it.
  */
-export function uwsConnection<Session>(ws: WebSocket<UwsSocketData<Session>>): AlpacaConnection {
+export function uwsConnection<Session>(ws: WebSocket<UwsSocketData<Session>>): StreamConnection<string | Uint8Array> {
   let closed = false;
   ws.getUserData().markClosed = () => (closed = true);
   return {

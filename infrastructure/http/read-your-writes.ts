@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ProjectionProgress } from '../../application/read-models/queries.ts';
+import { waitForPosition } from '../../application/read-models/caught-up.ts';
 import { ApiError } from './api-error.ts';
 
 export const POSITION_HEADER = 'x-position';
@@ -21,14 +22,8 @@ export function installReadYourWrites(app: FastifyInstance, progress: Projection
     if (header === undefined || request.method !== 'GET') return;
     const value = Array.isArray(header) ? header[0]! : header;
     if (!/^\d{1,20}$/.test(value)) throw new ApiError(400, 'invalid_request', 'X-Min-Position must be a position this API gave out');
-    const wanted = BigInt(value);
-    const deadline = Date.now() + timeoutMs;
-    for (let pause = 2; ; pause = Math.min(pause * 2, 50)) {
-      if ((await progress.appliedPosition()) >= wanted) return;
-      if (Date.now() >= deadline) {
-        throw new ApiError(503, 'projection_lagging', `the read models have not reached position ${value} yet; retry shortly`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, pause));
+    if (!(await waitForPosition(progress, BigInt(value), timeoutMs))) {
+      throw new ApiError(503, 'projection_lagging', `the read models have not reached position ${value} yet; retry shortly`);
     }
   });
 }

@@ -5,7 +5,7 @@ import type { StreamTickets } from '../../application/market/stream-tickets.ts';
 import type { Config } from '../config/config.ts';
 import type { StreamCredentials } from '../fanout/alpaca/alpaca-connection.ts';
 import { AlpacaDataStream } from '../fanout/alpaca/data-stream.ts';
-import { AlpacaTradingStream, TRADE_UPDATES_CHANNEL, tradeUpdatesChannel } from '../fanout/alpaca/trading-stream.ts';
+import { AlpacaTradingStream } from '../fanout/alpaca/trading-stream.ts';
 import { FanoutHub, type FanoutLimits, type TopicPublisher } from '../fanout/fanout-hub.ts';
 import { listenUws, type StreamServer } from '../fanout/uws-stream-server.ts';
 import { listenWs } from '../fanout/ws-stream-server.ts';
@@ -65,7 +65,6 @@ export async function startFanout(settings: FanoutSettings, deps: FanoutDependen
     verifyToken,
     logger: deps.logger,
     metrics: deps.metrics,
-    orderChannels: new Map([[TRADE_UPDATES_CHANNEL, tradeUpdatesChannel]]),
     ...(settings.limits ? { limits: settings.limits } : {}),
   });
   const credentials: StreamCredentials = { apiKey: deps.apiKeys ?? (async () => undefined), token: verifyToken };

@@ -18,8 +18,8 @@ export function liveTargets(projections: readonly RowProjection[]): ProjectionTa
 /**
  * Folds a batch of events into rows, in one transaction with the checkpoints: rows an event
  * already covered (at or before a projection's checkpoint) are skipped, so a redelivered batch
- * changes nothing. Each row is read once and written once per batch. Returns the rows each
- * projection wrote (the new state of every row the batch changed).
+ * changes nothing. Each row is read once and written once per batch; `observe` sees every row an
+ * event produced, in order.
  */
 export async function applyBatch(
   tx: SqlClient,
@@ -27,15 +27,11 @@ export async function applyBatch(
   events: readonly RecordedEvent[],
   checkpoints: ReadonlyMap<string, bigint>,
   observe?: AppliedEventObserver,
-): Promise<Map<string, Row[]>> {
-  const written = new Map<string, Row[]>();
+): Promise<void> {
   for (const { projection, rows } of targets) {
     const from = checkpoints.get(projection.name) ?? -1n;
     const relevant = events.filter((event) => event.position > from && projection.handles.has(event.type));
-    if (relevant.length === 0) {
-      written.set(projection.name, []);
-      continue;
-    }
+    if (relevant.length === 0) continue;
     // Every row the batch touches is read in one query, folded in memory, then written once.
     const keys = new Map<string, Partial<Row>>();
     for (const event of relevant) {
@@ -53,7 +49,5 @@ export async function applyBatch(
       observe?.(projection.name, event, row);
     }
     await rows.saveMany(tx, [...touched.values()]);
-    written.set(projection.name, [...touched.values()].flatMap(({ row }) => (row ? [row] : [])));
   }
-  return written;
 }

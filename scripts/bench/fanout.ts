@@ -22,7 +22,7 @@ import { createBenchDatabase } from './bench-database.ts';
 import { startFanoutServer, type FanoutServer } from './fanout-server.ts';
 import { LoadProcess } from './load-process.ts';
 import { positiveNumber } from './options.ts';
-import { findProcess, machineBusySeconds, machineCpuTicks, processCpuSeconds, processRssBytes } from './process-stats.ts';
+import { infrastructureCpuSeconds, machineBusySeconds, machineCpuTicks, processCpuSeconds, processRssBytes } from './process-stats.ts';
 import { TickGenerator } from './tick-generator.ts';
 
 const options = new Command()
@@ -143,8 +143,7 @@ async function measure(transport: 'uws' | 'ws'): Promise<RunResult> {
 
   // This scrape also restarts the server's event-loop-lag histogram: the one after the window covers the window.
   const metrics0 = await server.metrics();
-  const kafkaPid = findProcess((argv) => /(^|\/)java$/.test(argv[0] ?? '') && argv.includes('kafka.Kafka'));
-  const kafkaCpu = () => (kafkaPid === undefined ? Number.NaN : processCpuSeconds(kafkaPid));
+  const kafkaCpu = () => infrastructureCpuSeconds().get('kafka') ?? Number.NaN;
   const benchCpu = () => (process.cpuUsage().user + process.cpuUsage().system) / 1e6;
   const start = { cpu: processCpuSeconds(server.pid), machine: machineCpuTicks(), busy: machineBusySeconds(), kafka: kafkaCpu(), bench: benchCpu(), ticks: generator.published, skipped: generator.skipped };
   load.command({ type: 'measure-start' });

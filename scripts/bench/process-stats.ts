@@ -24,19 +24,6 @@ export function processRssBytes(pid: number): number {
   return Number(match[1]) * 1024;
 }
 
-/** The first process whose arguments satisfy `matches` (e.g. the Kafka broker's JVM), if any. */
-export function findProcess(matches: (argv: readonly string[]) => boolean): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (matches(readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0'))) return Number(entry);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return undefined;
-}
-
 /** Busy CPU seconds of the whole machine (all cores together), from /proc/stat. */
 export function machineBusySeconds(): number {
   return machineCpuTicks().busy / CLOCK_TICKS;

@@ -15,7 +15,11 @@ export interface RampStep {
   readonly cores: Map<string, number>;
 }
 
-export const sustained = (step: RampStep): boolean => step.published >= step.sent * SUSTAINED_SHARE && step.dropped === 0;
+/** The simulator could not make the rate asked (it was starved of CPU): the step says nothing of the ingestor. */
+export const simulatorFellShort = (step: RampStep): boolean => step.made < step.target * 0.95;
+
+/** A step the ingestor kept up with: it published what was sent, nothing was dropped, and the rate asked was made. */
+export const sustained = (step: RampStep): boolean => step.published >= step.sent * SUSTAINED_SHARE && step.dropped === 0 && !simulatorFellShort(step);
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -67,19 +71,18 @@ export async function rampStep(stack: LocalStack, target: number, settleSeconds:
  */
 export async function rampTicks(stack: LocalStack, settings: { start: number; max: number; factor: number; settleSeconds: number; seconds: number; refinements?: number }, onStep: (step: RampStep) => void = () => undefined): Promise<RampStep[]> {
   const steps: RampStep[] = [];
-  const keptUp = (step: RampStep) => sustained(step) && step.made >= step.target * 0.95;
   let failed: RampStep | undefined;
   for (let target = settings.start; target <= settings.max; target = Math.round(target * settings.factor)) {
     const step = await rampStep(stack, target, settings.settleSeconds, settings.seconds);
     steps.push(step);
     onStep(step);
-    if (!keptUp(step)) {
+    if (!sustained(step)) {
       failed = step;
       break;
     }
   }
   // Between the last rate kept up with and the first that was not, two halvings narrow the limit.
-  let low = [...steps].reverse().find(keptUp)?.target;
+  let low = [...steps].reverse().find(sustained)?.target;
   let high = failed?.target;
   for (let round = 0; round < (settings.refinements ?? 2) && low !== undefined && high !== undefined; round += 1) {
     // A step the ingestor fell behind in leaves a backlog that would spoil the next one: drain it first.
@@ -87,7 +90,7 @@ export async function rampTicks(stack: LocalStack, settings: { start: number; ma
     const step = await rampStep(stack, Math.round((low + high) / 2), settings.settleSeconds, settings.seconds);
     steps.push(step);
     onStep(step);
-    if (keptUp(step)) low = step.target;
+    if (sustained(step)) low = step.target;
     else high = step.target;
   }
   return steps;

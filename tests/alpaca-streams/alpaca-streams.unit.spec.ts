@@ -7,7 +7,7 @@ import type { Tick } from '../../application/market/market-data.ts';
 import type { AlpacaConnection, StreamCredentials } from '../../infrastructure/fanout/alpaca/alpaca-connection.ts';
 import { jsonCodec, msgpackCodec } from '../../infrastructure/fanout/alpaca/data-stream-codec.ts';
 import { AlpacaDataStream } from '../../infrastructure/fanout/alpaca/data-stream.ts';
-import { AlpacaTradingStream, TRADE_UPDATES_CHANNEL, tradeUpdatesChannel } from '../../infrastructure/fanout/alpaca/trading-stream.ts';
+import { AlpacaTradingStream } from '../../infrastructure/fanout/alpaca/trading-stream.ts';
 import { OrderUpdateRelay } from '../../infrastructure/fanout/order-update-relay.ts';
 import { DEFAULT_LIMITS } from '../../infrastructure/fanout/stream-connection.ts';
 import { InProcessOrderUpdates } from '../../infrastructure/market-data/in-process-market-data.ts';
@@ -45,7 +45,7 @@ describe('the trading stream, transport-free', () => {
   function tradingStream(credentials: StreamCredentials) {
     const updates = new InProcessOrderUpdates();
     const published: Array<{ topic: string; message: unknown }> = [];
-    const relay = new OrderUpdateRelay({ orderUpdates: updates, channels: new Map([[TRADE_UPDATES_CHANNEL, tradeUpdatesChannel]]), publisher: () => ({ publish: (topic, message) => void published.push({ topic, message: JSON.parse(message) }) }), logger });
+    const relay = new OrderUpdateRelay({ orderUpdates: updates, publisher: () => ({ publish: (topic, message) => void published.push({ topic, message: JSON.parse(message) }) }), logger });
     const stream = new AlpacaTradingStream({ credentials, orders: relay, limits: DEFAULT_LIMITS, logger, metrics: createMetricsRegistry('trading-unit') });
     return { stream, updates, published };
   }
@@ -198,7 +198,7 @@ describe('both streams under random frames', () => {
   });
 
   it('the trading stream answers each with an object carrying data and never throws', async () => {
-    const relay = new OrderUpdateRelay({ orderUpdates: new InProcessOrderUpdates(), channels: new Map([[TRADE_UPDATES_CHANNEL, tradeUpdatesChannel]]), publisher: () => undefined, logger });
+    const relay = new OrderUpdateRelay({ orderUpdates: new InProcessOrderUpdates(), publisher: () => undefined, logger });
     const stream = new AlpacaTradingStream({ credentials, orders: relay, limits, logger, metrics: createMetricsRegistry('trading-fuzz') });
     const connection = recording();
     const session = stream.open(connection);

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ConsoleConfig } from './api/contract.ts';
-import { HttpClient } from './api/http-client.ts';
+import { HttpClient, messageOf } from './api/http-client.ts';
 import { ConsoleShell } from './components/console-shell.tsx';
 import { SignIn } from './components/sign-in.tsx';
 import { loadSession, saveSession, type SavedSession } from './session/saved-session.ts';
@@ -15,7 +15,7 @@ export function App() {
   const [ended, setEnded] = useState<string | undefined>(undefined);
 
   useEffect(() => {
-    new HttpClient({ token: () => undefined }).get<ConsoleConfig>('/console/config').then(setConfig, (error: unknown) => setConfigError(error instanceof Error ? error.message : String(error)));
+    new HttpClient({ token: () => undefined }).get<ConsoleConfig>('/console/config').then(setConfig, (error: unknown) => setConfigError(messageOf(error)));
   }, []);
 
   const signIn = (session: SavedSession | undefined) => {

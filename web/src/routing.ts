@@ -3,7 +3,8 @@ import { useEffect, useState } from 'preact/hooks';
 /** The console's screens, in the URL's hash (`#/trade/AAPL`), so Back, reload and links work. */
 export type Route = { readonly screen: 'trade'; readonly symbol: string } | { readonly screen: 'orders' | 'positions' | 'activity' };
 
-const TICKER = /^[A-Z][A-Z0-9.]{0,9}$/;
+/** What a listed symbol looks like (the contract's symbol pattern). */
+export const TICKER = /^[A-Z][A-Z0-9.]{0,9}$/;
 
 export function parseRoute(hash: string, fallbackSymbol: string): Route {
   const [screen, symbol] = hash.replace(/^#\/?/, '').split('/');

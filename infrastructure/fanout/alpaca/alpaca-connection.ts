@@ -1,24 +1,14 @@
-import type { FanoutLimits } from '../stream-connection.ts';
+import type { FanoutLimits, StreamConnection } from '../stream-connection.ts';
 import { MessageBudget } from '../message-budget.ts';
 
-/** One Alpaca-protocol connection as its stream sees it, whatever the transport. */
-export interface AlpacaConnection {
-  /** Sends one frame: a string as text, bytes as binary; false when the transport dropped it. */
-  send(frame: string | Uint8Array): boolean;
-  bufferedAmount(): number;
-  subscribe(topic: string): void;
-  unsubscribe(topic: string): void;
-  close(code: number, reason: string): void;
-}
+/** An Alpaca-protocol connection: text frames, and binary ones for MessagePack. */
+export type AlpacaConnection = StreamConnection<string | Uint8Array>;
 
 /** Who a stream's credentials name: an API key pair (looked up in the read models) or our bearer JWT. */
 export interface StreamCredentials {
   apiKey(keyId: string, secret: string): Promise<{ accountId: string } | undefined>;
   token(token: string): { accountId: string } | undefined;
 }
-
-/** Close codes the Alpaca streams use (the price socket's: api-additions.md). */
-export const ALPACA_CLOSE = { unauthorized: 4001, tooSlow: 4008, tooManyMessages: 4029 } as const;
 
 /** The most client messages held while an authentication is being looked up. */
 const MAX_HELD = 16;
@@ -73,10 +63,6 @@ export class SessionGate<Message> {
       if (again) again.push(message);
       else handle(message);
     }
-  }
-
-  get holding(): boolean {
-    return this.held !== undefined;
   }
 
   stopDeadline(): void {

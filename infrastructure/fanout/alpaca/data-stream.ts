@@ -1,3 +1,4 @@
+import { CLOSE } from '../stream-protocol.ts';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { isStaleMarker, type Tick, type TickLogEntry } from '../../../application/market/market-data.ts';
 import { MinuteBars, type MinuteBar } from '../../../application/market/minute-bars.ts';
@@ -5,10 +6,10 @@ import type { Logger } from '../../logging/logger.ts';
 import type { WindowListener } from '../fanout-hub.ts';
 import { slowConsumerStep } from '../slow-consumer.ts';
 import type { FanoutLimits } from '../stream-connection.ts';
-import { ALPACA_CLOSE, SessionGate, type AlpacaConnection, type StreamCredentials } from './alpaca-connection.ts';
+import { SessionGate, type AlpacaConnection, type StreamCredentials } from './alpaca-connection.ts';
 import { EncodedMessage, type DataCodec } from './data-stream-codec.ts';
 import { barMessage, control, dataClientMessage, quoteMessage, tradeMessage, type DataErrorCode } from './data-stream-protocol.ts';
-import { Subscription, SubscriptionIndex, type DataCarrying } from './data-subscriptions.ts';
+import { emptySubscription, SubscriptionIndex, type Subscription } from './data-subscriptions.ts';
 
 /** How long after a minute's end its bar waits for ticks still on their way. */
 const BAR_GRACE_MS = 1_000;
@@ -62,15 +63,15 @@ export class AlpacaDataStream implements WindowListener {
     const session: DataSession = {
       connection,
       codec,
-      subscription: new Subscription(),
+      subscription: emptySubscription(),
       authenticated: false,
       outbox: [],
       behindSince: undefined,
       closed: false,
       gate: new SessionGate(this.options.limits, {
-        timedOut: () => this.fail(session, 404, ALPACA_CLOSE.unauthorized, 'auth timeout'),
+        timedOut: () => this.fail(session, 404, CLOSE.unauthorized, 'auth timeout'),
         limited: () => this.error(session, 429),
-        flooded: () => this.close(session, ALPACA_CLOSE.tooManyMessages, 'message flood'),
+        flooded: () => this.close(session, CLOSE.tooManyMessages, 'message flood'),
       }),
     };
     this.sessions.add(session);
@@ -92,7 +93,7 @@ export class AlpacaDataStream implements WindowListener {
   }
 
   closeAll(): void {
-    for (const session of [...this.sessions]) this.close(session, 1001, 'server shutting down');
+    for (const session of [...this.sessions]) this.close(session, CLOSE.goingAway, 'server shutting down');
   }
 
   // ---- the hub's window -------------------------------------------------------------------
@@ -107,11 +108,17 @@ export class AlpacaDataStream implements WindowListener {
     if (this.sessions.size === 0) return;
     const bars = this.bars.watching === 0 ? [] : [...this.endedBars, ...this.bars.due(now, BAR_GRACE_MS)];
     this.endedBars = [];
+    // A message is built only for a symbol someone listens to on its channel.
     for (const tick of ticks) {
-      this.queue('trades', tick.symbol, tradeMessage(tick));
-      this.queue('quotes', tick.symbol, quoteMessage(tick));
+      const trades = this.subscriptions.listeners('trades', tick.symbol);
+      if (trades) this.queue(trades, tradeMessage(tick));
+      const quotes = this.subscriptions.listeners('quotes', tick.symbol);
+      if (quotes) this.queue(quotes, quoteMessage(tick));
     }
-    for (const bar of bars) this.queue('bars', bar.symbol, barMessage(bar));
+    for (const bar of bars) {
+      const listeners = this.subscriptions.listeners('bars', bar.symbol);
+      if (listeners) this.queue(listeners, barMessage(bar));
+    }
     for (const session of this.sessions) {
       if (session.outbox.length > 0) {
         // A connection that is behind misses this window's messages (Alpaca sends no backlog either).
@@ -122,9 +129,7 @@ export class AlpacaDataStream implements WindowListener {
     }
   }
 
-  private queue(channel: DataCarrying, symbol: string, build: ConstructorParameters<typeof EncodedMessage>[0]): void {
-    const listeners = this.subscriptions.listeners(channel, symbol);
-    if (!listeners) return;
+  private queue(listeners: Iterable<DataSession>, build: ConstructorParameters<typeof EncodedMessage>[0]): void {
     const message = new EncodedMessage(build);
     for (const session of listeners) session.outbox.push(message.for(session.codec));
   }
@@ -135,7 +140,7 @@ export class AlpacaDataStream implements WindowListener {
     else if (step === 'catch_up') session.behindSince = undefined;
     else if (step === 'close') {
       this.metrics.slowClosed.inc();
-      this.fail(session, 407, ALPACA_CLOSE.tooSlow, 'slow client');
+      this.fail(session, 407, CLOSE.tooSlow, 'slow client');
     }
   }
 
@@ -153,9 +158,8 @@ export class AlpacaDataStream implements WindowListener {
     const message = parsed.data;
     if (message.action === 'auth') return this.authenticate(session, message.key, message.secret);
     if (!session.authenticated) return this.error(session, 401);
-    const outcome = this.subscriptions.change(session, message);
-    if (outcome !== 'applied') return this.error(session, 405);
-    this.send(session, control.subscription(session.subscription.channels));
+    if (!this.subscriptions.change(session, message)) return this.error(session, 405);
+    this.send(session, control.subscription(session.subscription));
   }
 
   private authenticate(session: DataSession, key: string, secret: string): void {
@@ -165,7 +169,7 @@ export class AlpacaDataStream implements WindowListener {
     this.options.credentials.apiKey(key, secret).then(
       (found) => {
         if (session.closed) return;
-        if (!found) return this.fail(session, 402, ALPACA_CLOSE.unauthorized, 'auth failed');
+        if (!found) return this.fail(session, 402, CLOSE.unauthorized, 'auth failed');
         session.authenticated = true;
         this.send(session, control.authenticated);
         session.gate.release(true, replay);

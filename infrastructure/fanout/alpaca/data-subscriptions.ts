@@ -4,12 +4,10 @@ import { DATA_CHANNELS, type DataChannel, type SubscriptionChange } from './data
 export const DATA_CARRYING = ['trades', 'quotes', 'bars'] as const;
 export type DataCarrying = (typeof DATA_CARRYING)[number];
 
-export type ChangeOutcome = 'applied' | 'every_symbol' | 'too_many_symbols';
+/** One session's cumulative subscription: a set of symbols per channel. */
+export type Subscription = ReadonlyMap<DataChannel, Set<string>>;
 
-/** One session's cumulative subscription: a set per channel. */
-export class Subscription {
-  readonly channels = new Map<DataChannel, Set<string>>(DATA_CHANNELS.map((channel) => [channel, new Set<string>()]));
-}
+export const emptySubscription = (): Subscription => new Map(DATA_CHANNELS.map((channel) => [channel, new Set<string>()]));
 
 /**
  * Every data session's subscription, indexed by symbol for the channels that carry data, so a
@@ -29,18 +27,18 @@ export class SubscriptionIndex<Session extends { readonly subscription: Subscrip
     return this.index.get(channel)!.get(symbol);
   }
 
-  /** Applies a subscribe or unsubscribe whole, or not at all. */
-  change(session: Session, change: SubscriptionChange): ChangeOutcome {
+  /** Applies a subscribe or unsubscribe whole, or — for `"*"` or past the symbol limit — not at all (false). */
+  change(session: Session, change: SubscriptionChange): boolean {
     const subscribing = change.action === 'subscribe';
     if (subscribing) {
       const added = new Set<string>();
       for (const channel of DATA_CHANNELS) for (const symbol of change[channel] ?? []) {
-        if (symbol === '*') return 'every_symbol';
+        if (symbol === '*') return false;
         added.add(symbol);
       }
       const current = session.subscription;
-      const after = new Set([...added, ...[...current.channels.values()].flatMap((symbols) => [...symbols])]);
-      if (after.size > this.maxSymbols) return 'too_many_symbols';
+      const after = new Set([...added, ...[...current.values()].flatMap((symbols) => [...symbols])]);
+      if (after.size > this.maxSymbols) return false;
     }
     for (const channel of DATA_CHANNELS) {
       for (const symbol of change[channel] ?? []) {
@@ -48,16 +46,16 @@ export class SubscriptionIndex<Session extends { readonly subscription: Subscrip
         else this.remove(session, channel, symbol);
       }
     }
-    return 'applied';
+    return true;
   }
 
   /** Removes every subscription of a session that ended. */
   drop(session: Session): void {
-    for (const [channel, symbols] of session.subscription.channels) for (const symbol of [...symbols]) this.remove(session, channel, symbol);
+    for (const [channel, symbols] of session.subscription) for (const symbol of [...symbols]) this.remove(session, channel, symbol);
   }
 
   private add(session: Session, channel: DataChannel, symbol: string): void {
-    const symbols = session.subscription.channels.get(channel)!;
+    const symbols = session.subscription.get(channel)!;
     if (symbols.has(symbol)) return;
     symbols.add(symbol);
     const bySymbol = this.index.get(channel as DataCarrying);
@@ -71,7 +69,7 @@ export class SubscriptionIndex<Session extends { readonly subscription: Subscrip
   }
 
   private remove(session: Session, channel: DataChannel, symbol: string): void {
-    if (!session.subscription.channels.get(channel)!.delete(symbol)) return;
+    if (!session.subscription.get(channel)!.delete(symbol)) return;
     const bySymbol = this.index.get(channel as DataCarrying);
     const sessions = bySymbol?.get(symbol);
     if (!sessions) return;

@@ -1,15 +1,16 @@
+import { CLOSE } from '../stream-protocol.ts';
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../../logging/logger.ts';
 import type { OrderUpdateChannel, OrderUpdateRelay } from '../order-update-relay.ts';
 import type { FanoutLimits } from '../stream-connection.ts';
-import { ALPACA_CLOSE, SessionGate, type AlpacaConnection, type StreamCredentials } from './alpaca-connection.ts';
+import { SessionGate, type AlpacaConnection, type StreamCredentials } from './alpaca-connection.ts';
 import { TRADING_STREAMS, tradingClientMessage, tradingFrames, type TradingClientMessage } from './trading-stream-protocol.ts';
 
-export const TRADE_UPDATES_CHANNEL = 'trade_updates';
+const TRADE_UPDATES = 'trade_updates';
 const tradeTopic = (accountId: string) => `t:${accountId}`;
 
 /** The trading stream's share of the hub's order updates: one `trade_updates` frame per update that names an event. */
-export const tradeUpdatesChannel: OrderUpdateChannel = { topic: tradeTopic, message: tradingFrames.tradeUpdate };
+const tradeUpdatesChannel: OrderUpdateChannel = { topic: tradeTopic, message: tradingFrames.tradeUpdate };
 
 export interface TradingSession {
   readonly connection: AlpacaConnection;
@@ -49,7 +50,7 @@ export class AlpacaTradingStream {
       gate: new SessionGate<string>(this.options.limits, {
         timedOut: () => this.end(session, 'auth timeout', 'authentication must come first, within the deadline'),
         limited: () => connection.send(tradingFrames.error(`more than ${this.options.limits.messagesPerSecond} messages per second; messages are being ignored`)),
-        flooded: () => this.close(session, ALPACA_CLOSE.tooManyMessages, 'message flood'),
+        flooded: () => this.close(session, CLOSE.tooManyMessages, 'message flood'),
       }),
     };
     this.sessions.add(session);
@@ -67,11 +68,11 @@ export class AlpacaTradingStream {
     session.closed = true;
     session.gate.stopDeadline();
     this.connections.set(this.sessions.size);
-    if (session.listening && session.accountId) this.options.orders.leave(session.accountId, TRADE_UPDATES_CHANNEL);
+    if (session.listening && session.accountId) this.options.orders.leave(session.accountId, tradeUpdatesChannel);
   }
 
   closeAll(): void {
-    for (const session of [...this.sessions]) this.close(session, 1001, 'server shutting down');
+    for (const session of [...this.sessions]) this.close(session, CLOSE.goingAway, 'server shutting down');
   }
 
   private handle(session: TradingSession, text: string): void {
@@ -110,7 +111,7 @@ export class AlpacaTradingStream {
     if (session.closed) return;
     if (!accountId) {
       session.connection.send(tradingFrames.authorization('unauthorized', 'authenticate'));
-      return this.close(session, ALPACA_CLOSE.unauthorized, 'unauthorized');
+      return this.close(session, CLOSE.unauthorized, 'unauthorized');
     }
     session.accountId = accountId;
     session.connection.send(tradingFrames.authorization('authorized', 'authenticate'));
@@ -120,14 +121,14 @@ export class AlpacaTradingStream {
   /** The set of streams is replaced, not added to (an empty list stops them), as on Alpaca. */
   private listen(session: TradingSession, streams: readonly string[]): void {
     const served = TRADING_STREAMS.filter((stream) => streams.includes(stream));
-    const wants = served.includes(TRADE_UPDATES_CHANNEL);
+    const wants = served.includes(TRADE_UPDATES);
     const accountId = session.accountId!;
     if (wants && !session.listening) {
       session.connection.subscribe(tradeTopic(accountId));
-      this.options.orders.join(accountId, TRADE_UPDATES_CHANNEL);
+      this.options.orders.join(accountId, tradeUpdatesChannel);
     } else if (!wants && session.listening) {
       session.connection.unsubscribe(tradeTopic(accountId));
-      this.options.orders.leave(accountId, TRADE_UPDATES_CHANNEL);
+      this.options.orders.leave(accountId, tradeUpdatesChannel);
     }
     session.listening = wants;
     session.connection.send(tradingFrames.listening(served));
@@ -135,7 +136,7 @@ export class AlpacaTradingStream {
 
   private end(session: TradingSession, error: string, reason: string): void {
     session.connection.send(tradingFrames.error(error));
-    this.close(session, ALPACA_CLOSE.unauthorized, reason);
+    this.close(session, CLOSE.unauthorized, reason);
   }
 
   private close(session: TradingSession, code: number, reason: string): void {

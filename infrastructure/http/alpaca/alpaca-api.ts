@@ -3,6 +3,7 @@ import { readModelsCaughtUp } from '../../../application/read-models/caught-up.t
 import type { ProjectionProgress } from '../../../application/read-models/queries.ts';
 import type { TradingDependencies } from '../routes/trading-dependencies.ts';
 import { alpacaAccountRoutes } from './alpaca-account-routes.ts';
+import { alpacaClockRoutes } from './alpaca-clock-routes.ts';
 import { installAlpacaErrors, NotSupportedHere } from './alpaca-errors.ts';
 import { alpacaMarketDataRoutes } from './alpaca-market-data-routes.ts';
 import { alpacaOrderRoutes } from './alpaca-order-routes.ts';
@@ -15,15 +16,16 @@ import { alpacaOrderRoutes } from './alpaca-order-routes.ts';
  */
 export const alpacaApi: FastifyPluginAsync<TradingDependencies & { progress: ProjectionProgress }> = async (app, deps) => {
   installAlpacaErrors(app);
-  // Alpaca's reads see every write made before them, and Alpaca clients send no X-Min-Position:
-  // a read waits (up to 2 s) until the read models have reached the log's head as it stood.
-  app.addHook('preHandler', async (request) => {
-    if (request.method === 'GET' && !request.url.startsWith('/v2/stocks') && !request.url.startsWith('/v2/clock') && !request.url.startsWith('/v2/calendar')) {
-      await readModelsCaughtUp({ headPosition: deps.logHead }, deps.progress, 2_000);
-    }
+  await app.register(async (ledger) => {
+    // Alpaca's reads of the ledger see every write made before them, and Alpaca clients send no
+    // X-Min-Position: such a read waits (up to 2 s) until the read models reach the log's head as it stood.
+    ledger.addHook('preHandler', async (request) => {
+      if (request.method === 'GET') await readModelsCaughtUp({ headPosition: deps.logHead }, deps.progress, 2_000);
+    });
+    await ledger.register(alpacaAccountRoutes, deps);
+    await ledger.register(alpacaOrderRoutes, deps);
   });
-  await app.register(alpacaAccountRoutes, deps);
-  await app.register(alpacaOrderRoutes, deps);
+  await app.register(alpacaClockRoutes, deps);
   await app.register(alpacaMarketDataRoutes, deps);
   // Anything else under /v2 is part of Alpaca this server does not serve (options, crypto, watchlists, …).
   app.all('/v2/*', { config: { roles: ['trader', 'admin', 'auditor'] }, schema: { hide: true } }, async (request) => {

@@ -7,7 +7,7 @@ import { principalOf } from '../authentication.ts';
 import { withPosition } from '../read-your-writes.ts';
 import { commandContext, type TradingDependencies } from '../routes/trading-dependencies.ts';
 import { decimalToCents, decimalToShares } from './alpaca-decimal.ts';
-import { NotSupportedHere } from './alpaca-errors.ts';
+import { alpacaAnswer, alpacaErrorBody, NotSupportedHere } from './alpaca-errors.ts';
 import { alpacaOrder } from './alpaca-model.ts';
 import { symbolOf } from './alpaca-symbols.ts';
 
@@ -136,7 +136,8 @@ export const alpacaOrderRoutes: FastifyPluginAsyncZod<TradingDependencies> = asy
   app.delete('/v2/orders', { config, schema: { tags, summary: 'Cancel every open order (Alpaca): 207 with each outcome' } }, async (request, reply) => {
     const attempts = await deps.cancelAllOrders(principalOf(request).accountId, commandContext(request, deps.clock));
     return reply.code(207).send(
-      attempts.map((attempt) => ('order' in attempt ? { id: attempt.orderId, status: 200, body: alpacaOrder(attempt.order) } : { id: attempt.orderId, status: 500, body: { code: 50010000, message: attempt.refusal.message } })),
+      // Alpaca reports an order it could not cancel as a 500 of the batch.
+      attempts.map((attempt) => ('order' in attempt ? { id: attempt.orderId, status: 200, body: alpacaOrder(attempt.order) } : { id: attempt.orderId, status: 500, body: alpacaErrorBody({ ...alpacaAnswer(attempt.refusal), status: 500 }) })),
     );
   });
 
@@ -167,7 +168,8 @@ export const alpacaOrderRoutes: FastifyPluginAsyncZod<TradingDependencies> = asy
           return { symbol, status: 200, body: alpacaOrder((await deps.closePosition(accountId, symbol, { kind: 'all' }, context)).order) };
         } catch (error) {
           if (!(error instanceof DomainError)) throw error;
-          return { symbol, status: 403, body: { code: 40310000, message: error.message } };
+          const answer = alpacaAnswer(error);
+          return { symbol, status: answer.status, body: alpacaErrorBody(answer) };
         }
       }),
     );

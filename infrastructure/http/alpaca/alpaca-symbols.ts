@@ -2,15 +2,29 @@ import type { ListedSymbol, SymbolCatalog } from '../../../application/market/ma
 import { assetId } from './alpaca-model.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const byAssetId = new WeakMap<SymbolCatalog, Map<string, string>>();
-const bySymbol = new WeakMap<SymbolCatalog, Map<string, ListedSymbol>>();
+
+interface SymbolIndex {
+  readonly all: readonly ListedSymbol[];
+  readonly bySymbol: ReadonlyMap<string, ListedSymbol>;
+  readonly byAssetId: ReadonlyMap<string, string>;
+}
+
+const indexes = new WeakMap<SymbolCatalog, SymbolIndex>();
+
+/** The catalog's symbols, by symbol and by Alpaca asset id, read once (the listed universe does not change while running). */
+function indexOf(catalog: SymbolCatalog): SymbolIndex {
+  let index = indexes.get(catalog);
+  if (!index) {
+    const all: ListedSymbol[] = [];
+    for (let page = catalog.list({ limit: 1_000 }); page.length > 0; page = catalog.list({ after: page[page.length - 1]!.symbol, limit: 1_000 })) all.push(...page);
+    index = { all, bySymbol: new Map(all.map((entry) => [entry.symbol, entry])), byAssetId: new Map(all.map(({ symbol }) => [assetId(symbol), symbol])) };
+    indexes.set(catalog, index);
+  }
+  return index;
+}
 
 /** Every listed symbol, in the catalog's order. */
-export function allSymbols(catalog: SymbolCatalog): ListedSymbol[] {
-  const symbols: ListedSymbol[] = [];
-  for (let page = catalog.list({ limit: 1_000 }); page.length > 0; page = catalog.list({ after: page[page.length - 1]!.symbol, limit: 1_000 })) symbols.push(...page);
-  return symbols;
-}
+export const allSymbols = (catalog: SymbolCatalog): readonly ListedSymbol[] => indexOf(catalog).all;
 
 /** The listed symbol a path names, by symbol or by Alpaca asset id; undefined when none is listed. */
 export function symbolOf(catalog: SymbolCatalog, symbolOrAssetId: string): string | undefined {
@@ -18,20 +32,8 @@ export function symbolOf(catalog: SymbolCatalog, symbolOrAssetId: string): strin
     const symbol = symbolOrAssetId.toUpperCase();
     return catalog.isListed(symbol) ? symbol : undefined;
   }
-  let index = byAssetId.get(catalog);
-  if (!index) {
-    index = new Map(allSymbols(catalog).map(({ symbol }) => [assetId(symbol), symbol]));
-    byAssetId.set(catalog, index);
-  }
-  return index.get(symbolOrAssetId.toLowerCase());
+  return indexOf(catalog).byAssetId.get(symbolOrAssetId.toLowerCase());
 }
 
 /** A listed symbol with its name. */
-export function listedSymbol(catalog: SymbolCatalog, symbol: string): ListedSymbol | undefined {
-  let index = bySymbol.get(catalog);
-  if (!index) {
-    index = new Map(allSymbols(catalog).map((entry) => [entry.symbol, entry]));
-    bySymbol.set(catalog, index);
-  }
-  return index.get(symbol);
-}
+export const listedSymbol = (catalog: SymbolCatalog, symbol: string): ListedSymbol | undefined => indexOf(catalog).bySymbol.get(symbol);

@@ -58,7 +58,7 @@ export class HttpClient {
     try {
       response = await fetch(path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     } catch (error) {
-      throw new ApiFailure(0, 'network_error', `the API could not be reached (${error instanceof Error ? error.message : String(error)})`);
+      throw new ApiFailure(0, 'network_error', `the API could not be reached (${messageOf(error)})`);
     }
     const written = response.headers.get('x-position');
     if (written && /^\d+$/.test(written) && BigInt(written) > this.position) this.position = BigInt(written);
@@ -76,3 +76,6 @@ export class HttpClient {
     throw failure;
   }
 }
+
+/** What a failure says, whatever was thrown. */
+export const messageOf = (failure: unknown): string => (failure instanceof Error ? failure.message : String(failure));

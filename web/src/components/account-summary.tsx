@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiFailure } from '../api/http-client.ts';
 import { useQuotes } from '../live/use-quotes.ts';
 import { formatCents, parseDollars } from '../money/cents.ts';
-import { valuePosition } from '../orders/position-value.ts';
+import { valuePositions } from '../orders/position-value.ts';
 import { useStore } from '../session/store.ts';
 import type { TradingSession } from '../session/trading-session.ts';
 import { describedBy, Field } from './field.tsx';
@@ -56,7 +56,7 @@ export function AccountSummary({ session }: { session: TradingSession }) {
     session.feed.quotes,
     positions.map((position) => position.symbol),
   );
-  const invested = positions.reduce((sum, position) => sum + (valuePosition(position, quotes.get(position.symbol)?.priceCents).marketValueCents ?? 0), 0);
+  const invested = valuePositions(positions, (symbol) => quotes.get(symbol)?.priceCents).marketValueCents;
   return (
     <section class="account-summary" aria-label="Account">
       <dl class="facts">

@@ -4,6 +4,7 @@ import type { Candle, CandleInterval } from '../api/contract.ts';
 import type { LiveQuote } from '../live/quote-book.ts';
 import { formatCents } from '../money/cents.ts';
 import type { TradingSession } from '../session/trading-session.ts';
+import { messageOf } from '../api/http-client.ts';
 
 type Bar = CandlestickData<UTCTimestamp>;
 
@@ -60,17 +61,20 @@ export function CandleChart({ session, symbol }: { session: TradingSession; symb
       wickDownColor: '#b3261e',
       priceFormat: { type: 'custom', formatter: priceText, minMove: 1 },
     });
-    let bars: Bar[] = [];
+    // The chart keeps the bars; this only needs the newest one and how many there are.
+    let last: Bar | undefined;
+    let count = 0;
     let updates = 0;
     let loaded = false;
     const early: LiveQuote[] = [];
     const apply = (quote: LiveQuote) => {
-      const bar = withQuote(bars.at(-1), quote, spec.ms);
+      const bar = withQuote(last, quote, spec.ms);
       if (!bar) return;
       series.update(bar);
-      bars = bars.at(-1)?.time === bar.time ? [...bars.slice(0, -1), bar] : [...bars, bar];
+      if (last?.time !== bar.time) count += 1;
+      last = bar;
       updates += 1;
-      setSummary({ count: bars.length, updates, last: bar });
+      setSummary({ count, updates, last: bar });
     };
     const unsubscribe = session.feed.quotes.subscribe(symbol, (quote) => {
       if (!quote) return;
@@ -83,14 +87,16 @@ export function CandleChart({ session, symbol }: { session: TradingSession; symb
       .get<{ candles: Candle[] }>(`/v1/symbols/${encodeURIComponent(symbol)}/candles?interval=${interval}&limit=500`)
       .then(({ candles }) => {
         if (!loaded) {
-          bars = candles.map(toBar);
+          const bars = candles.map(toBar);
           series.setData(bars);
+          last = bars.at(-1);
+          count = bars.length;
           loaded = true;
-          setSummary({ count: bars.length, updates, last: bars.at(-1) });
+          setSummary({ count, updates, last });
           early.splice(0).forEach(apply);
         }
       })
-      .catch((failure: unknown) => setError(failure instanceof Error ? failure.message : String(failure)));
+      .catch((failure: unknown) => setError(messageOf(failure)));
     return () => {
       loaded = true; // nothing more is applied to a chart that is gone
       unsubscribe();

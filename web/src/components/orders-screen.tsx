@@ -5,6 +5,7 @@ import { formatCents } from '../money/cents.ts';
 import { useStore } from '../session/store.ts';
 import type { TradingSession } from '../session/trading-session.ts';
 import { formatDateTime } from './time.ts';
+import { messageOf } from '../api/http-client.ts';
 
 function OrderRow({ order, onCancel, problem }: { order: Order; onCancel?: (order: Order) => void; problem?: string }) {
   const cancelable = onCancel && order.status !== 'pending_cancel';
@@ -81,7 +82,7 @@ export function OrdersScreen({ session }: { session: TradingSession }) {
       await session.cancelOrder(order.id);
       setProblems(({ [order.id]: _gone, ...rest }) => rest);
     } catch (failure) {
-      setProblems((current) => ({ ...current, [order.id]: failure instanceof Error ? failure.message : String(failure) }));
+      setProblems((current) => ({ ...current, [order.id]: messageOf(failure) }));
     }
   }
 

@@ -1,7 +1,7 @@
 import { useEffect } from 'preact/hooks';
 import { useQuotes } from '../live/use-quotes.ts';
 import { formatCents, formatSignedCents } from '../money/cents.ts';
-import { valuePosition } from '../orders/position-value.ts';
+import { valuePositions } from '../orders/position-value.ts';
 import { routeHref } from '../routing.ts';
 import { useStore } from '../session/store.ts';
 import type { TradingSession } from '../session/trading-session.ts';
@@ -12,9 +12,7 @@ export function PositionsScreen({ session }: { session: TradingSession }) {
   const positions = useStore(session.positions);
   const symbols = (positions ?? []).map((position) => position.symbol);
   const quotes = useQuotes(session.feed.quotes, symbols);
-  const valued = (positions ?? []).map((position) => valuePosition(position, quotes.get(position.symbol)?.priceCents));
-  const totalValue = valued.reduce((sum, entry) => sum + (entry.marketValueCents ?? 0), 0);
-  const totalPl = valued.reduce((sum, entry) => sum + (entry.unrealizedPlCents ?? 0), 0);
+  const { rows: valued, marketValueCents: totalValue, unrealizedPlCents: totalPl } = valuePositions(positions ?? [], (symbol) => quotes.get(symbol)?.priceCents);
 
   return (
     <section class="panel" aria-labelledby="positions-title">

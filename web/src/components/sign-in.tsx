@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { ConsoleConfig, PaperAccount } from '../api/contract.ts';
-import { ApiFailure, HttpClient } from '../api/http-client.ts';
+import { ApiFailure, HttpClient, messageOf } from '../api/http-client.ts';
 import { describeToken, type SavedSession } from '../session/saved-session.ts';
 import { describedBy, Field } from './field.tsx';
 
@@ -18,7 +18,7 @@ export function SignIn({ config, ended, onSignedIn }: { config: ConsoleConfig; e
       const opened = await new HttpClient({ token: () => undefined }).post<PaperAccount>('/v1/paper/accounts');
       onSignedIn({ token: opened.token, accountId: opened.accountId, expiresAt: opened.expiresAt });
     } catch (failure) {
-      setPaperError(failure instanceof Error ? failure.message : String(failure));
+      setPaperError(messageOf(failure));
     } finally {
       setBusy(false);
     }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { SymbolQuote } from '../api/contract.ts';
-import { ApiFailure } from '../api/http-client.ts';
+import { ApiFailure, messageOf } from '../api/http-client.ts';
 import { useQuote } from '../live/use-quotes.ts';
 import { formatCents, formatPercent } from '../money/cents.ts';
 import type { TradingSession } from '../session/trading-session.ts';
@@ -23,7 +23,7 @@ export function SymbolView({ session, symbol }: { session: TradingSession; symbo
     setFirst(undefined);
     setMissing('');
     session.http.get<SymbolQuote>(`/v1/symbols/${encodeURIComponent(symbol)}`).then(setFirst, (failure: unknown) => {
-      setMissing(failure instanceof ApiFailure && failure.status === 404 ? `${symbol} is not listed.` : failure instanceof Error ? failure.message : String(failure));
+      setMissing(failure instanceof ApiFailure && failure.status === 404 ? `${symbol} is not listed.` : messageOf(failure));
     });
   }, [session, symbol]);
 

@@ -1,14 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { SymbolQuote } from '../api/contract.ts';
-import { ApiFailure } from '../api/http-client.ts';
+import { ApiFailure, messageOf } from '../api/http-client.ts';
 import { useQuote } from '../live/use-quotes.ts';
 import { formatCents, formatPercent } from '../money/cents.ts';
-import { routeHref } from '../routing.ts';
+import { routeHref, TICKER } from '../routing.ts';
 import { type Store, useStore } from '../session/store.ts';
 import type { TradingSession } from '../session/trading-session.ts';
 import { PriceMove } from './price-move.tsx';
 
-const TICKER = /^[A-Z][A-Z0-9.]{0,9}$/;
 
 function WatchRow({ session, symbol, selected, onRemove }: { session: TradingSession; symbol: string; selected: boolean; onRemove: () => void }) {
   const quote = useQuote(session.feed.quotes, symbol);
@@ -66,7 +65,7 @@ export function Watchlist({ session, symbols, selected }: { session: TradingSess
       setEntry('');
       setError('');
     } catch (failure) {
-      setError(failure instanceof ApiFailure && failure.status === 404 ? `${symbol} is not listed.` : failure instanceof Error ? failure.message : String(failure));
+      setError(failure instanceof ApiFailure && failure.status === 404 ? `${symbol} is not listed.` : messageOf(failure));
     } finally {
       setBusy(false);
     }

@@ -1,6 +1,7 @@
-import { PriceStreamClient, type Order } from '../../../sdk/index.ts';
+import { CLOSE_CODES, PriceStreamClient, type Order } from '../../../sdk/index.ts';
 import { Store } from '../session/store.ts';
 import { QuoteBook } from './quote-book.ts';
+import { messageOf } from '../api/http-client.ts';
 
 /** What the price socket is doing, as the SDK's events tell it: shown, never hidden. */
 export type FeedState =
@@ -18,7 +19,6 @@ export class LiveFeed {
   readonly state = new Store<FeedState>({ kind: 'connecting' });
   private readonly client: PriceStreamClient;
   private readonly interests = new Map<string, readonly string[]>();
-  private readonly orderListeners = new Set<(order: Order) => void>();
   private lastDrop = '';
   private syncQueued = false;
 
@@ -26,20 +26,17 @@ export class LiveFeed {
     this.client = new PriceStreamClient({ urls, token, backoff: { initialMs: 250, maxMs: 5_000 } });
     this.client.on('quote', (quote) => this.quotes.apply(quote));
     this.client.on('stale', ({ symbols }) => this.quotes.markStale(symbols));
-    this.client.on('order', (order) => {
-      for (const listener of [...this.orderListeners]) listener(order);
-    });
     this.client.on('connected', () => this.state.set({ kind: 'live' }));
     this.client.on('disconnected', ({ code, reason, willReconnect }) => {
       this.lastDrop = reason ? `${reason} (${code})` : `closed with code ${code}`;
-      if (!willReconnect) this.state.set({ kind: 'stopped', reason: code === 4001 ? 'the server refused the token' : this.lastDrop });
+      if (!willReconnect) this.state.set({ kind: 'stopped', reason: code === CLOSE_CODES.unauthorized ? 'the server refused the token' : this.lastDrop });
     });
     this.client.on('reconnecting', ({ attempt, delayMs }) => this.state.set({ kind: 'reconnecting', attempt, delayMs, reason: this.lastDrop }));
     this.client.subscribeOrders();
   }
 
   start(): void {
-    this.client.connect().catch((error: unknown) => this.state.set({ kind: 'stopped', reason: error instanceof Error ? error.message : String(error) }));
+    this.client.connect().catch((error: unknown) => this.state.set({ kind: 'stopped', reason: messageOf(error) }));
   }
 
   /**
@@ -66,8 +63,7 @@ export class LiveFeed {
   }
 
   onOrder(listener: (order: Order) => void): () => void {
-    this.orderListeners.add(listener);
-    return () => this.orderListeners.delete(listener);
+    return this.client.on('order', listener);
   }
 
   close(): Promise<void> {

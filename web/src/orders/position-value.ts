@@ -19,3 +19,19 @@ export function valuePosition(position: Position, livePriceCents: number | undef
   const marketValueCents = priceCents * position.qty;
   return { position, priceCents, marketValueCents, unrealizedPlCents: marketValueCents - costBasisCents(position) };
 }
+
+export interface ValuedPositions {
+  readonly rows: readonly ValuedPosition[];
+  readonly marketValueCents: number;
+  readonly unrealizedPlCents: number;
+}
+
+/** Every position at the latest price, with the totals (positions without a price count nothing). */
+export function valuePositions(positions: readonly Position[], livePriceCents: (symbol: string) => number | undefined): ValuedPositions {
+  const rows = positions.map((position) => valuePosition(position, livePriceCents(position.symbol)));
+  return {
+    rows,
+    marketValueCents: rows.reduce((sum, row) => sum + (row.marketValueCents ?? 0), 0),
+    unrealizedPlCents: rows.reduce((sum, row) => sum + (row.unrealizedPlCents ?? 0), 0),
+  };
+}
