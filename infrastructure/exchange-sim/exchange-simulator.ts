@@ -8,6 +8,7 @@ import type { Logger } from '../logging/logger.ts';
 import { referenceUniverse } from '../market/reference-universe.ts';
 import { createHttpMetrics } from '../observability/metrics.ts';
 import { executionReport } from '../../gateways/exchange/wire/feed-report.ts';
+import { adminGuard } from './admin-guard.ts';
 import { ExecutionFeed } from './execution-feed.ts';
 import { FaultInjector, faultSettings, type FaultSettings } from './faults.ts';
 import { MatchingEngine, type ExchangeOrder } from './matching-engine.ts';
@@ -21,6 +22,8 @@ export interface ExchangeSimulatorOptions {
   /** When `day` orders expire (ms since the epoch); never when absent. */
   readonly dayCloseAt?: number;
   readonly faults?: Partial<FaultSettings>;
+  /** The bearer token the admin routes take (`EXCHANGE_ADMIN_TOKEN`); without one they do not exist. */
+  readonly adminToken?: string;
   readonly logger: Logger;
   readonly metrics: Registry;
 }
@@ -178,6 +181,7 @@ export class ExchangeSimulator {
     const app = Fastify({ loggerInstance: this.options.logger as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) }).withTypeProvider<ZodTypeProvider>();
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);
+    app.addHook('onRequest', adminGuard(this.options.adminToken));
     const http = createHttpMetrics(this.options.metrics);
     app.addHook('onResponse', async (request, reply) => {
       http.requests.inc({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
