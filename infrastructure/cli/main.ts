@@ -163,10 +163,15 @@ async function runFanout(): Promise<void> {
 }
 
 async function runEmbedded(): Promise<void> {
-  const config = configOrExit({ EVENT_STORE: 'pglite', PAPER_FUNDING: 'true', RATE_LIMIT_STORE: 'memory', MARKET_DATA_STORE: 'memory' });
-  const jwtSecret = config.JWT_SECRET ?? randomBytes(32).toString('base64url');
-  const composition = await compose(config, 'embedded');
-  const exchange = await spawnExchangeSimulator(config, composition.logger);
+  const settings = configOrExit({ EVENT_STORE: 'pglite', PAPER_FUNDING: 'true', RATE_LIMIT_STORE: 'memory', MARKET_DATA_STORE: 'memory', EXCHANGE_PORT: '0' });
+  const jwtSecret = settings.JWT_SECRET ?? randomBytes(32).toString('base64url');
+  // Its own simulator, wherever it came to listen: never another process's on a port it expected.
+  const exchange = await spawnExchangeSimulator(settings, createLogger({ level: settings.LOG_LEVEL, process: 'embedded' }));
+  const config: Config = { ...settings, EXCHANGE_URL: exchange.url };
+  const composition = await compose(config, 'embedded').catch(async (error: unknown) => {
+    await exchange.stop();
+    throw error;
+  });
   const tickLog = new InProcessTickLog();
   const candles = await startInProcessCandles(composition, tickLog);
   const ingestor = await startIngestor(
@@ -219,7 +224,7 @@ async function runEmbedded(): Promise<void> {
       `  Alpaca       ${api.url}/v2 (REST), ws://${config.HOST}:${fanout.port}/stream (trade updates), ws://${config.HOST}:${fanout.port}/v2/iex (stock data); docs/alpaca-compatibility.md`,
       `  health       ${api.url}/healthz   ready ${api.url}/readyz   metrics ${api.url}/metrics`,
       `  event store  ${config.PGLITE_DATA_DIR ? `PGlite in ${config.PGLITE_DATA_DIR}` : 'PGlite in memory (set PGLITE_DATA_DIR to keep it)'}`,
-      `  exchange     simulated, child process on ${config.EXCHANGE_URL} (orders fill against its random-walk market)`,
+      `  exchange     simulated, child process on ${config.EXCHANGE_URL} (orders fill against its random-walk market; admin routes ${settings.EXCHANGE_ADMIN_TOKEN ? 'take EXCHANGE_ADMIN_TOKEN' : 'locked: set EXCHANGE_ADMIN_TOKEN to use them'})`,
       `  demo account ${accountId} (paper funding on)`,
       '',
       'Try it (README.md has more):',
@@ -263,7 +268,7 @@ program
   .command('worker')
   .description('routes orders to the exchange, applies its execution feed, reconciles stuck orders')
   .action(() => runBackground('worker', startWorker));
-program.command('exchange-sim').description('the simulated exchange: order API, execution and tick feeds, faults (EXCHANGE_PORT)').action(runExchangeSimulator);
+program.command('exchange-sim').description('the simulated exchange on EXCHANGE_HOST:EXCHANGE_PORT (loopback by default): order API, execution and tick feeds; admin routes (faults, pins, ticks) take EXCHANGE_ADMIN_TOKEN').action(runExchangeSimulator);
 
 program
   .command('migrate')

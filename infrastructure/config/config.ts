@@ -56,8 +56,14 @@ const environmentSchema = z
     UNIVERSE_SEED: z.coerce.number().int().default(42),
     UNIVERSE_SIZE: z.coerce.number().int().min(0).max(100_000).default(5_000),
     METRICS_PORT: port.default(3002),
-    EXCHANGE_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3100'),
-    EXCHANGE_PORT: port.default(3100),
+    /** Where the worker and the ingestor reach the exchange; default: the simulator's EXCHANGE_PORT on this machine. */
+    EXCHANGE_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** The simulator's port; 0 picks a free one (the embedded mode's default: its simulator is its own). */
+    EXCHANGE_PORT: z.coerce.number().int().min(0).max(65_535).default(3100),
+    /** Where the simulator listens: loopback unless told otherwise (compose sets 0.0.0.0 on its private network). */
+    EXCHANGE_HOST: z.string().min(1).default('127.0.0.1'),
+    /** The bearer token the simulator's /admin routes take; without it they do not exist. */
+    EXCHANGE_ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
     EXCHANGE_SEED: z.coerce.number().int().default(7),
     EXCHANGE_TICKS_PER_SECOND: z.coerce.number().min(0).max(200_000).default(1_000),
     EXCHANGE_DAY_LENGTH_MS: z.coerce.number().int().min(1).optional(),
@@ -90,7 +96,8 @@ const environmentSchema = z
     if (env.EVENT_STORE === 'eventstoredb' && !env.EVENTSTORE_URL) {
       context.addIssue({ code: 'custom', path: ['EVENTSTORE_URL'], message: 'is required when EVENT_STORE=eventstoredb' });
     }
-  });
+  })
+  .transform((env) => ({ ...env, EXCHANGE_URL: env.EXCHANGE_URL ?? `http://127.0.0.1:${env.EXCHANGE_PORT}` }));
 
 export type Config = z.infer<typeof environmentSchema>;
 
@@ -113,6 +120,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, default
   const variable = String(issue.path[0] ?? 'environment');
   const given = input[variable];
   if (given === undefined) throw new ConfigError(variable, issue.code === 'custom' ? issue.message : 'is required');
-  const secret = /SECRET|PASSWORD|URL/.test(variable);
+  const secret = /SECRET|PASSWORD|TOKEN|URL/.test(variable);
   throw new ConfigError(variable, `is invalid: ${issue.message}${secret ? '' : ` (got "${given}")`}`);
 }

@@ -22,6 +22,17 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ EVENT_STORE: 'postgres' }, { EVENT_STORE: 'pglite' }).EVENT_STORE).toBe('postgres');
   });
 
+  it('points EXCHANGE_URL at EXCHANGE_PORT on this machine unless EXCHANGE_URL is set', () => {
+    expect(loadConfig({}).EXCHANGE_URL).toBe('http://127.0.0.1:3100');
+    expect(loadConfig({ EXCHANGE_PORT: '4123' }).EXCHANGE_URL).toBe('http://127.0.0.1:4123');
+    expect(loadConfig({ EXCHANGE_PORT: '4123', EXCHANGE_URL: 'http://exchange-sim:3100' }).EXCHANGE_URL).toBe('http://exchange-sim:3100');
+  });
+
+  it('has the simulator listen on loopback, whatever HOST the API listens on', () => {
+    expect(loadConfig({ HOST: '0.0.0.0' }).EXCHANGE_HOST).toBe('127.0.0.1');
+    expect(loadConfig({ EXCHANGE_HOST: '0.0.0.0' }).EXCHANGE_HOST).toBe('0.0.0.0');
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ API_PORT: '' }).API_PORT).toBe(3000);
   });
@@ -41,6 +52,7 @@ describe('configuration from the environment', () => {
     const message = failureOf({ JWT_SECRET: 'too-short-secret', DATABASE_URL: 'mysql://user:hunter2@db/x' });
     expect(message).not.toContain('hunter2');
     expect(failureOf({ JWT_SECRET: 'too-short-secret' })).not.toContain('too-short-secret');
+    expect(failureOf({ EXCHANGE_ADMIN_TOKEN: 'too-short-token' })).toBe('configuration error: EXCHANGE_ADMIN_TOKEN is invalid: must be at least 32 characters');
     expect(failureOf({ DATABASE_URL: 'mysql://user:hunter2@db/x' })).toBe('configuration error: DATABASE_URL is invalid: must be a postgres:// URL naming a database');
   });
 });

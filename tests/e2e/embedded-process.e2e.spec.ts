@@ -1,6 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
+import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/processes.ts';
 import { PriceStreamClient } from 'trading-core/sdk';
@@ -196,4 +197,77 @@ describe('a bad configuration', () => {
       'trading-core: configuration error: API_PORT is invalid: Invalid input: expected number, received NaN (got "not-a-port")',
     );
   });
+});
+
+/** Another process's exchange on a port: answers /healthz, and counts every other request and upgrade it gets. */
+async function impostor(port: number): Promise<{ calls: string[]; close(): Promise<void> } | undefined> {
+  const calls: string[] = [];
+  const server = createServer((request, response) => {
+    if (request.url === '/healthz') return void response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    calls.push(`${request.method} ${request.url}`);
+    response.writeHead(503).end();
+  });
+  server.on('upgrade', (request, socket) => {
+    calls.push(`upgrade ${request.url}`);
+    socket.destroy();
+  });
+  const listening = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  if (!listening) return undefined;
+  return { calls, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+describe('the embedded mode\'s simulator is its own', () => {
+  it('when EXCHANGE_PORT is held by another process, stops with a line naming it instead of trading there', async () => {
+    const port = await freePort();
+    const other = (await impostor(port))!;
+    const started = startCli(['embedded'], { API_PORT: String(await freePort()), STREAM_PORT: String(await freePort()), EXCHANGE_PORT: String(port), EXCHANGE_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn', UNIVERSE_SIZE: '20' });
+    try {
+      const exited = once(started.child, 'exit').then(([code]) => code as number | null);
+      const code = await Promise.race([exited, new Promise<'running'>((resolve) => setTimeout(() => resolve('running'), 40_000))]);
+      expect(code, started.output()).not.toBe('running');
+      expect(code).not.toBe(0);
+      expect(started.output()).toContain(`EXCHANGE_PORT ${port} taken`);
+      expect(other.calls).toEqual([]);
+    } finally {
+      if (started.child.exitCode === null) started.child.kill('SIGKILL');
+      await other.close();
+    }
+  }, 60_000);
+
+  it('without EXCHANGE_PORT, listens on a free port of its own even when 3100 is taken, and fills its orders there', async () => {
+    // Port 3100 is the default: hold it here, unless something on this machine already does.
+    const other = await impostor(3100);
+    const apiPort = await freePort();
+    const api = `http://127.0.0.1:${apiPort}`;
+    const environment: Record<string, string> = { API_PORT: String(apiPort), STREAM_PORT: String(await freePort()), LOG_LEVEL: 'warn', UNIVERSE_SIZE: '20' };
+    const inherited = { ...process.env };
+    delete inherited.EXCHANGE_PORT;
+    delete inherited.EXCHANGE_URL;
+    let output = '';
+    const child = spawn('bin/trading-core', ['embedded'], { env: { ...inherited, TRADING_CORE_FROM_SOURCE: '1', ...environment }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      await expect.poll(() => fetch(`${api}/readyz`).then((response) => response.ok, () => false), { timeout: 45_000, interval: 200 }).toBe(true);
+      const exchangeUrl = /exchange {5}simulated, child process on (http:\/\/\S+)/.exec(output)?.[1];
+      expect(exchangeUrl).toBeDefined();
+      expect(new URL(exchangeUrl!).port).not.toBe('3100');
+
+      const token = /export TOKEN=(\S+)/.exec(output)![1]!;
+      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      await fetch(`${api}/v1/account/deposits`, { method: 'POST', headers, body: JSON.stringify({ amountCents: 1_000_000, idempotencyKey: 'own-exchange' }) });
+      const placed = await fetch(`${api}/v1/orders`, { method: 'POST', headers, body: JSON.stringify({ clientOrderId: 'own-exchange-1', symbol: 'AAPL', side: 'buy', type: 'market', qty: 1 }) });
+      expect(placed.status).toBe(201);
+      const orderId = ((await placed.json()) as { id: string }).id;
+      await expect.poll(async () => ((await (await fetch(`${api}/v1/orders/${orderId}`, { headers })).json()) as { status: string }).status, { timeout: 15_000 }).toBe('filled');
+      expect(other?.calls ?? []).toEqual([]);
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+      await other?.close();
+    }
+  }, 90_000);
 });
