@@ -34,6 +34,8 @@ export class LocalStack {
   readonly services: ServiceProcess[] = [];
   readonly fanouts: FanoutServer[] = [];
   readonly jwtSecret = randomBytes(32).toString('base64url');
+  /** The simulator's admin routes take it (`EXCHANGE_ADMIN_TOKEN`): the tick ramp sets the rate through them. */
+  readonly exchangeAdminToken = randomBytes(32).toString('base64url');
   readonly runId = randomBytes(4).toString('hex');
   readonly databaseName: string;
   readonly appUrl: string;
@@ -92,7 +94,7 @@ export class LocalStack {
     await setUpPostgres(this.adminUrl, this.appUrl);
     const exchangePort = await freePort();
     this.exchangeUrl = `http://127.0.0.1:${exchangePort}`;
-    await this.startService('exchange-sim', ['exchange-sim'], { EXCHANGE_PORT: String(exchangePort), EXCHANGE_TICKS_PER_SECOND: String(this.options.exchange.ticksPerSecond) }, `${this.exchangeUrl}/healthz`, `${this.exchangeUrl}/metrics`);
+    await this.startService('exchange-sim', ['exchange-sim'], { EXCHANGE_PORT: String(exchangePort), EXCHANGE_TICKS_PER_SECOND: String(this.options.exchange.ticksPerSecond), EXCHANGE_ADMIN_TOKEN: this.exchangeAdminToken }, `${this.exchangeUrl}/healthz`, `${this.exchangeUrl}/metrics`);
     onStarted('exchange-sim');
     const background = (name: string) => this.startBackground(name).then(() => onStarted(name));
     if (this.options.ingestor) await background('ingestor');

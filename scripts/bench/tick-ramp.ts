@@ -1,5 +1,6 @@
 import { coresBetween, infrastructureCpuSeconds } from './process-stats.ts';
 import type { LocalStack } from './local-stack.ts';
+import { exchangeAdmin } from '../../tests/support/exchange-admin.ts';
 
 /** A rate the ingestor keeps up with: it publishes at least this share of what the simulator sent, and the simulator dropped none. */
 export const SUSTAINED_SHARE = 0.97;
@@ -45,7 +46,7 @@ export async function tickCounters(stack: LocalStack): Promise<TickCounters> {
 
 /** Sets the simulator's tick rate (`POST /admin/ticks`). */
 export async function setTickRate(stack: LocalStack, ticksPerSecond: number): Promise<void> {
-  const response = await fetch(`${stack.exchangeUrl}/admin/ticks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ticksPerSecond: Math.round(ticksPerSecond) }) });
+  const response = await exchangeAdmin(stack.exchangeUrl, stack.exchangeAdminToken).post('/admin/ticks', { ticksPerSecond: Math.round(ticksPerSecond) });
   if (!response.ok) throw new Error(`the simulator refused tick rate ${ticksPerSecond}: ${response.status} ${await response.text()}`);
 }
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { centsToDecimal } from '../../infrastructure/http/alpaca/alpaca-decimal.ts';
 import { LocalStack } from '../../scripts/bench/local-stack.ts';
 import { alpacaClient } from '../support/alpaca-client.ts';
+import { exchangeAdmin, type ExchangeAdmin } from '../support/exchange-admin.ts';
 import { freePort, startTradingCore, type StartedProcess } from '../support/processes.ts';
 
 /** A symbol nothing else trades, held at a fixed price on the simulator: fills happen at known prices. */
@@ -12,7 +13,8 @@ const PRICE_CENTS = 50_000;
 interface Target {
   readonly apiUrl: string;
   readonly streamUrl: string;
-  readonly exchangeUrl: string;
+  /** The simulator's admin routes (a pin holds the scenario's symbol at a known price). */
+  readonly exchange: ExchangeAdmin;
   /** A fresh funded account: a bearer token for /v1 and an API key pair for the Alpaca client. */
   newAccount(depositCents: number): Promise<{ accountId: string; token: string; keyId: string; secret: string }>;
   stop(): Promise<void>;
@@ -34,15 +36,16 @@ async function keysAndFunds(apiUrl: string, token: string, adminToken: string, d
 async function embedded(): Promise<Target> {
   const [apiPort, streamPort, exchangePort] = [await freePort(), await freePort(), await freePort()];
   const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const exchange = exchangeAdmin(`http://127.0.0.1:${exchangePort}`);
   const process: StartedProcess = await startTradingCore(
     ['embedded'],
-    { API_PORT: String(apiPort), STREAM_PORT: String(streamPort), EXCHANGE_PORT: String(exchangePort), EXCHANGE_URL: `http://127.0.0.1:${exchangePort}`, LOG_LEVEL: 'warn', UNIVERSE_SIZE: '50' },
+    { API_PORT: String(apiPort), STREAM_PORT: String(streamPort), EXCHANGE_PORT: String(exchangePort), LOG_LEVEL: 'warn', UNIVERSE_SIZE: '50', ...exchange.environment },
     async () => (await fetch(`${apiUrl}/readyz`)).ok,
   );
   return {
     apiUrl,
     streamUrl: `ws://127.0.0.1:${streamPort}`,
-    exchangeUrl: `http://127.0.0.1:${exchangePort}`,
+    exchange,
     async newAccount(depositCents) {
       const paper = await json(await fetch(`${apiUrl}/v1/paper/accounts`, { method: 'POST' }));
       return { accountId: paper.accountId, token: paper.token, ...(await keysAndFunds(apiUrl, paper.token, paper.token, depositCents)) };
@@ -57,7 +60,7 @@ async function distributed(): Promise<Target> {
   return {
     apiUrl: stack.apiUrl,
     streamUrl: `ws://127.0.0.1:${stack.fanouts[0]!.streamPort}`,
-    exchangeUrl: stack.exchangeUrl,
+    exchange: exchangeAdmin(stack.exchangeUrl, stack.exchangeAdminToken),
     async newAccount(depositCents) {
       const accountId = randomUUID();
       const token = stack.token(accountId);
@@ -85,7 +88,7 @@ describe.each([
 
   beforeAll(async () => {
     target = await start();
-    const pinned = await fetch(`${target.exchangeUrl}/admin/pins`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ symbol: SYMBOL, priceCents: PRICE_CENTS }) });
+    const pinned = await target.exchange.post('/admin/pins', { symbol: SYMBOL, priceCents: PRICE_CENTS });
     expect(pinned.status).toBe(200);
   }, 120_000);
   afterAll(async () => {

@@ -6,6 +6,7 @@ import { isTerminal, type OrderStatus } from '../../domain/order/order.ts';
 import { seededRandom } from '../../domain/shared/seeded-random.ts';
 import { TOKENS } from '../../infrastructure/composition/tokens.ts';
 import type { CommandHandler } from '../../application/shared/command-handler.ts';
+import { exchangeAdmin } from '../support/exchange-admin.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres-test-database.ts';
 import { runReplay } from '../support/replay-cli.ts';
 import { freePort, startTradingCore, type StartedProcess } from '../support/processes.ts';
@@ -34,6 +35,7 @@ describe(`deterministic fault simulation (seed ${SEED})`, () => {
   let database: TestDatabase;
   let exchange: StartedProcess;
   let exchangeUrl: string;
+  const admin = exchangeAdmin(() => exchangeUrl);
   let trading: TradingApp;
 
   beforeAll(async () => {
@@ -42,7 +44,7 @@ describe(`deterministic fault simulation (seed ${SEED})`, () => {
     exchangeUrl = `http://127.0.0.1:${port}`;
     exchange = await startTradingCore(
       ['exchange-sim'],
-      { EXCHANGE_PORT: String(port), EXCHANGE_SEED: String(SEED), EXCHANGE_TICKS_PER_SECOND: '500', UNIVERSE_SIZE: '50', LOG_LEVEL: 'error', EXCHANGE_FAULTS: JSON.stringify(FAULTS) },
+      { EXCHANGE_PORT: String(port), EXCHANGE_SEED: String(SEED), EXCHANGE_TICKS_PER_SECOND: '500', UNIVERSE_SIZE: '50', LOG_LEVEL: 'error', EXCHANGE_FAULTS: JSON.stringify(FAULTS), ...admin.environment },
       async () => (await fetch(`${exchangeUrl}/healthz`)).ok,
     );
     trading = await startTradingApp(
@@ -100,7 +102,7 @@ describe(`deterministic fault simulation (seed ${SEED})`, () => {
     const cancels = placed.filter((order) => order.resting).filter((_, i) => i % 2 === 0);
     await Promise.all(cancels.map((order) => trading.app.inject({ method: 'DELETE', url: `/v1/orders/${order.id}`, headers: bearer(order.account) })));
 
-    await fetch(`${exchangeUrl}/admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ errorRate: 0, timeoutRate: 0, dropRate: 0, duplicateRate: 0, reorderRate: 0 }) });
+    expect((await admin.post('/admin/faults', { errorRate: 0, timeoutRate: 0, dropRate: 0, duplicateRate: 0, reorderRate: 0 })).status).toBe(200);
     const faultsStopped = Date.now();
 
     const commands = trading.composition.container.resolve<CommandHandler>(TOKENS.CommandHandler);

@@ -47,7 +47,7 @@ describe('the simulated exchange\'s admin routes', () => {
 
     it('when a caller brings no token, a wrong one, or another scheme, then every admin route answers 401 and changes nothing', async () => {
       const priceBefore = sim.exchange.market.quote(SYMBOL)!.priceCents;
-      const wrong = [{}, { authorization: `Bearer ${newExchangeAdminToken()}` }, { authorization: `Bearer ${token}x` }, { authorization: `Bearer ${token.slice(0, -1)}` }, { authorization: token }, { authorization: `Basic ${token}` }];
+      const wrong: Array<Record<string, string>> = [{}, { authorization: `Bearer ${newExchangeAdminToken()}` }, { authorization: `Bearer ${token}x` }, { authorization: `Bearer ${token.slice(0, -1)}` }, { authorization: token }, { authorization: `Basic ${token}` }];
       for (const headers of wrong) {
         for (const adminCall of adminCalls) {
           const response = await call(sim.url, adminCall, headers);
@@ -90,7 +90,8 @@ describe('the simulated exchange\'s admin routes', () => {
       const sim = await simulator(undefined);
       try {
         const priceBefore = sim.exchange.market.quote(SYMBOL)!.priceCents;
-        for (const headers of [{}, { authorization: 'Bearer ' }, { authorization: `Bearer ${newExchangeAdminToken()}` }]) {
+        const callers: Array<Record<string, string>> = [{}, { authorization: 'Bearer ' }, { authorization: `Bearer ${newExchangeAdminToken()}` }];
+        for (const headers of callers) {
           for (const adminCall of adminCalls) expect((await call(sim.url, adminCall, headers)).status).toBe(404);
         }
         untouched(sim.exchange, priceBefore);
