@@ -11,7 +11,7 @@ import type { ProjectionProgress } from '../../application/read-models/queries.t
 import type { Logger } from '../logging/logger.ts';
 import { createHttpMetrics } from '../observability/metrics.ts';
 import { ApiError } from './api-error.ts';
-import { installAuthentication } from './authentication.ts';
+import { installAuthentication, SECURITY_SCHEMES } from './authentication.ts';
 import { installErrorHandling } from './error-handler.ts';
 import { installReadYourWrites } from './read-your-writes.ts';
 import { accountRoutes } from './routes/account-routes.ts';
@@ -90,7 +90,7 @@ export async function buildApiServer(dependencies: ApiServerDependencies): Promi
     openapi: {
       openapi: '3.0.3',
       info: { title: 'trading-core API', version: '1', description: 'The public contract of trading-core (shared/api.md).' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: { securitySchemes: SECURITY_SCHEMES },
     },
     transform: jsonSchemaTransform,
   });

@@ -18,6 +18,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Roles allowed on the route; a route without any is public. */
     roles?: readonly Role[];
+    /** API key pairs may not use the route: it needs the account's bearer token (keys trade and read). */
+    bearerOnly?: true;
   }
 }
 
@@ -27,20 +29,45 @@ const ROLES: readonly Role[] = ['trader', 'auditor', 'admin'];
 export const API_KEY_ID_HEADER = 'apca-api-key-id';
 export const API_KEY_SECRET_HEADER = 'apca-api-secret-key';
 
+/** The OpenAPI security schemes of the two kinds of credentials. */
+export const SECURITY_SCHEMES = {
+  bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+  apiKeyId: { type: 'apiKey', in: 'header', name: 'APCA-API-KEY-ID' },
+  apiKeySecret: { type: 'apiKey', in: 'header', name: 'APCA-API-SECRET-KEY' },
+} as const;
+
+/** Whether an API key pair may use a route: keys act as a trader, and only where the route lets them. */
+const keysAllowed = (config: { roles?: readonly Role[]; bearerOnly?: true }): boolean => config.bearerOnly === undefined && (config.roles?.includes('trader') ?? false);
+
 /**
  * Bearer JWTs (HS256, `JWT_SECRET`): `sub` is the account id, `role` one of trader, auditor,
  * admin, `exp` required; or an API key pair in `APCA-API-KEY-ID` / `APCA-API-SECRET-KEY` (the
- * Alpaca-compatible face's way, accepted on every route), which acts as the key's account with
- * the trader role. The account always comes from the credentials, never from the request.
+ * Alpaca-compatible face's way), which acts as the key's account with the trader role: it trades
+ * and reads, but a route marked `bearerOnly` (managing keys, moving money) refuses it with 403, so
+ * a leaked key cannot mint keys that outlive its revocation. The account always comes from the
+ * credentials, never from the request. Each route's OpenAPI security says which it takes.
  */
 export async function installAuthentication(app: FastifyInstance, secret: string, apiKeys?: ApiKeyAuthenticator): Promise<void> {
   await app.register(fastifyJwt, { secret, verify: { algorithms: ['HS256'] }, sign: { algorithm: 'HS256' } });
   app.decorateRequest('principal', null);
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.roles) return;
+    const keys = keysAllowed(route.config);
+    route.schema = {
+      ...route.schema,
+      security: keys ? [{ bearer: [] }, { apiKeyId: [], apiKeySecret: [] }] : [{ bearer: [] }],
+      description: [route.schema?.description, `Credentials: ${keys ? 'a bearer token or an API key pair' : 'a bearer token only (API keys are refused with 403)'}; roles: ${route.config.roles.join(', ')}.`].filter(Boolean).join('\n\n'),
+    };
+  });
   app.addHook('onRequest', async (request) => {
-    const roles = request.routeOptions.config.roles;
-    if (!roles) return;
-    request.principal = request.headers[API_KEY_ID_HEADER] !== undefined && apiKeys ? await verifyApiKey(request, apiKeys) : await verify(request);
-    if (!roles.includes(request.principal.role)) {
+    const { config } = request.routeOptions;
+    if (!config.roles) return;
+    const byKey = request.headers[API_KEY_ID_HEADER] !== undefined && apiKeys !== undefined;
+    request.principal = byKey ? await verifyApiKey(request, apiKeys) : await verify(request);
+    if (byKey && !keysAllowed(config)) {
+      throw new ApiError(403, 'forbidden', 'an API key trades and reads; this route needs the account\'s bearer token');
+    }
+    if (!config.roles.includes(request.principal.role)) {
       throw new ApiError(403, 'forbidden', `the ${request.principal.role} role may not use this route`);
     }
   });

@@ -59,6 +59,48 @@ describe('API keys and the Alpaca-compatible REST face', () => {
     });
   });
 
+  describe('what an API key may do', () => {
+    it('given a key, when it tries to make, list or revoke keys or to move money, then it gets 403 and nothing changes; with the owner\'s token the routes work', async () => {
+      const owner = randomUUID();
+      const made = (await trading.app.inject({ method: 'POST', url: '/v1/account/api-keys', headers: bearer(owner), payload: { label: 'first' } })).json();
+      const pair = { 'apca-api-key-id': made.keyId, 'apca-api-secret-key': made.secret };
+      const attempts = [
+        { method: 'POST' as const, url: '/v1/account/api-keys', payload: { label: 'second' } },
+        { method: 'GET' as const, url: '/v1/account/api-keys' },
+        { method: 'DELETE' as const, url: `/v1/account/api-keys/${made.keyId}` },
+        { method: 'POST' as const, url: '/v1/account/withdrawals', payload: { amountCents: 1, idempotencyKey: 'by-key' } },
+        { method: 'POST' as const, url: '/v1/account/deposits', payload: { amountCents: 1, idempotencyKey: 'by-key' } },
+      ];
+      for (const attempt of attempts) {
+        const answer = await trading.app.inject({ ...attempt, headers: pair });
+        expect(answer.statusCode, `${attempt.method} ${attempt.url}`).toBe(403);
+        expect(answer.json().error).toMatchObject({ code: 'forbidden', message: expect.stringContaining('bearer token') });
+      }
+      // The key still trades and reads.
+      expect((await trading.app.inject({ method: 'GET', url: '/v1/account', headers: pair })).statusCode).toBe(200);
+      expect((await get('/v2/orders', trading, pair)).statusCode).toBe(200);
+
+      // When the owner revokes the first key, no key it tried to make is left working.
+      const revocation = await trading.app.inject({ method: 'DELETE', url: `/v1/account/api-keys/${made.keyId}`, headers: bearer(owner) });
+      expect(revocation.statusCode).toBe(204);
+      const listed = await trading.app.inject({ method: 'GET', url: '/v1/account/api-keys', headers: { ...bearer(owner), 'x-min-position': revocation.headers['x-position'] as string } });
+      expect(listed.json().apiKeys).toEqual([{ keyId: made.keyId, label: 'first', createdAt: expect.any(String), revokedAt: expect.any(String) }]);
+      const account = await trading.app.inject({ method: 'GET', url: '/v1/account', headers: { ...bearer(owner), 'x-min-position': revocation.headers['x-position'] as string } });
+      expect(account.json().cashCents).toBe(0);
+    });
+
+    it('documents each route\'s credentials in OpenAPI: keys where they trade and read, the bearer token alone for keys and money', async () => {
+      const { paths, components } = (await trading.app.inject({ method: 'GET', url: '/docs/json' })).json();
+      expect(Object.keys(components.securitySchemes).sort()).toEqual(['apiKeyId', 'apiKeySecret', 'bearer']);
+      const both = [{ bearer: [] }, { apiKeyId: [], apiKeySecret: [] }];
+      for (const [path, method] of <Array<[string, string]>>[['/v1/orders', 'post'], ['/v1/orders', 'get'], ['/v1/account', 'get'], ['/v2/orders', 'post'], ['/v1/stream/tickets', 'post']]) expect(paths[path][method].security, `${method} ${path}`).toEqual(both);
+      for (const [path, method] of <Array<[string, string]>>[['/v1/account/api-keys', 'post'], ['/v1/account/api-keys', 'get'], ['/v1/account/api-keys/{keyId}', 'delete'], ['/v1/account/withdrawals', 'post'], ['/v1/account/deposits', 'post'], ['/v1/audit/streams/{streamId}/events', 'get']]) {
+        expect(paths[path][method].security, `${method} ${path}`).toEqual([{ bearer: [] }]);
+      }
+      expect(paths['/v1/account/api-keys'].post.description).toContain('a bearer token only');
+    });
+  });
+
   describe('trading', () => {
     it('answers the account with decimal strings from integer cents', async () => {
       const body = (await get('/v2/account')).json();

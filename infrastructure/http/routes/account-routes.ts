@@ -8,24 +8,25 @@ import { accountBody, activityBody, authenticatedErrors, cursorQuery, errorBody,
 import { commandContext, type TradingDependencies } from './trading-dependencies.ts';
 
 const TRADING_ROLES = ['trader', 'admin'] as const;
+// Cash in and out takes the account's bearer token: API keys trade and read.
+const MONEY_MOVEMENT = { roles: TRADING_ROLES, bearerOnly: true } as const;
 const commandSchema = (summary: string) => ({
   tags: ['commands'],
   summary,
-  security: [{ bearer: [] }],
   body: fundsRequest,
   response: { 200: accountBody, 201: accountBody, 404: errorBody, 409: errorBody, 422: errorBody, ...authenticatedErrors },
 });
 
 /** Deposits, withdrawals and the account's queries (api.md, Commands and Queries). */
 export const accountRoutes: FastifyPluginAsyncZod<TradingDependencies> = async (app, deps) => {
-  app.post('/v1/account/deposits', { config: { roles: TRADING_ROLES }, schema: commandSchema('Deposit cash (admin; the account\'s trader in paper mode)') }, async (request, reply) => {
+  app.post('/v1/account/deposits', { config: MONEY_MOVEMENT, schema: commandSchema('Deposit cash (admin; the account\'s trader in paper mode)') }, async (request, reply) => {
     const principal = principalOf(request);
     if (principal.role === 'trader' && !deps.paperFunding) throw new ApiError(403, 'forbidden', 'deposits are made by an admin unless paper funding is on');
     const moved = await deps.moveFunds('deposit', { accountId: principal.accountId, ...request.body }, commandContext(request, deps.clock));
     return withPosition(reply, moved.position).code(moved.applied ? 201 : 200).send(moved.account);
   });
 
-  app.post('/v1/account/withdrawals', { config: { roles: TRADING_ROLES }, schema: commandSchema('Withdraw cash that is not reserved') }, async (request, reply) => {
+  app.post('/v1/account/withdrawals', { config: MONEY_MOVEMENT, schema: commandSchema('Withdraw cash that is not reserved') }, async (request, reply) => {
     const principal = principalOf(request);
     const moved = await deps.moveFunds('withdrawal', { accountId: principal.accountId, ...request.body }, commandContext(request, deps.clock));
     return withPosition(reply, moved.position).code(moved.applied ? 201 : 200).send(moved.account);
@@ -33,7 +34,7 @@ export const accountRoutes: FastifyPluginAsyncZod<TradingDependencies> = async (
 
   app.get(
     '/v1/account',
-    { config: { roles: TRADING_ROLES }, schema: { tags: ['queries'], summary: 'Cash, reserved cash and buying power', security: [{ bearer: [] }], response: { 200: accountBody, ...authenticatedErrors } } },
+    { config: { roles: TRADING_ROLES }, schema: { tags: ['queries'], summary: 'Cash, reserved cash and buying power', response: { 200: accountBody, ...authenticatedErrors } } },
     async (request) => deps.queries.getAccount(principalOf(request).accountId),
   );
 
@@ -41,7 +42,7 @@ export const accountRoutes: FastifyPluginAsyncZod<TradingDependencies> = async (
     '/v1/positions',
     {
       config: { roles: TRADING_ROLES },
-      schema: { tags: ['queries'], summary: 'Positions with market value', security: [{ bearer: [] }], response: { 200: z.object({ positions: z.array(positionBody) }), ...authenticatedErrors } },
+      schema: { tags: ['queries'], summary: 'Positions with market value', response: { 200: z.object({ positions: z.array(positionBody) }), ...authenticatedErrors } },
     },
     async (request) => ({ positions: await valuedPositions(deps, principalOf(request).accountId) }),
   );
@@ -53,7 +54,6 @@ export const accountRoutes: FastifyPluginAsyncZod<TradingDependencies> = async (
       schema: {
         tags: ['queries'],
         summary: 'Account, positions and equity',
-        security: [{ bearer: [] }],
         response: { 200: accountBody.extend({ positions: z.array(positionBody), equityCents: z.number().int() }), ...authenticatedErrors },
       },
     },
@@ -72,7 +72,6 @@ export const accountRoutes: FastifyPluginAsyncZod<TradingDependencies> = async (
       schema: {
         tags: ['queries'],
         summary: 'Ledger entries that moved cash, newest first',
-        security: [{ bearer: [] }],
         querystring: z.object({ limit: limitQuery(500, 100), cursor: cursorQuery }),
         response: { 200: z.object({ activities: z.array(activityBody), nextCursor: z.string().nullable() }), ...authenticatedErrors },
       },

@@ -6,7 +6,8 @@ import { withPosition } from '../read-your-writes.ts';
 import { authenticatedErrors, errorBody } from '../schemas/contract-schemas.ts';
 import { commandContext, type TradingDependencies } from './trading-dependencies.ts';
 
-const KEY_ROLES = ['trader', 'admin'] as const;
+// Keys trade and read; making, listing and revoking them takes the account's bearer token.
+const KEY_MANAGEMENT = { roles: ['trader', 'admin'], bearerOnly: true } as const;
 const KEY_ID = /^PK[A-Z0-9]{18}$/;
 
 const apiKeyBody = z.object({
@@ -18,17 +19,17 @@ const apiKeyBody = z.object({
 
 /**
  * The account's API key pairs (docs/api-additions.md): create one (its secret is in this answer
- * only), list them, revoke one. They authenticate the Alpaca-compatible face (and /v1 too).
+ * only), list them, revoke one. They authenticate the Alpaca-compatible face (and /v1's trading
+ * and reading routes), never these routes: a key cannot make another key.
  */
 export const apiKeyRoutes: FastifyPluginAsyncZod<TradingDependencies> = async (app, deps) => {
   app.post(
     '/v1/account/api-keys',
     {
-      config: { roles: KEY_ROLES },
+      config: KEY_MANAGEMENT,
       schema: {
         tags: ['commands'],
         summary: 'Create an API key pair; the secret is shown in this answer only',
-        security: [{ bearer: [] }],
         body: z.object({ label: z.string().min(1).max(100).optional() }).strict().nullish(),
         response: { 201: apiKeyBody.extend({ secret: z.string() }), 422: errorBody, ...authenticatedErrors },
       },
@@ -42,8 +43,8 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<TradingDependencies> = async (a
   app.get(
     '/v1/account/api-keys',
     {
-      config: { roles: KEY_ROLES },
-      schema: { tags: ['queries'], summary: 'The account\'s API keys (never their secrets)', security: [{ bearer: [] }], response: { 200: z.object({ apiKeys: z.array(apiKeyBody) }), ...authenticatedErrors } },
+      config: KEY_MANAGEMENT,
+      schema: { tags: ['queries'], summary: 'The account\'s API keys (never their secrets)', response: { 200: z.object({ apiKeys: z.array(apiKeyBody) }), ...authenticatedErrors } },
     },
     async (request) => ({
       apiKeys: (await deps.apiKeys.directory.list(principalOf(request).accountId)).map(({ keyId, label, createdAt, revokedAt }) => ({ keyId, label, createdAt, revokedAt })),
@@ -53,8 +54,8 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<TradingDependencies> = async (a
   app.delete(
     '/v1/account/api-keys/:keyId',
     {
-      config: { roles: KEY_ROLES },
-      schema: { tags: ['commands'], summary: 'Revoke an API key', security: [{ bearer: [] }], params: z.object({ keyId: z.string().max(64) }), response: { 204: z.null(), 404: errorBody, ...authenticatedErrors } },
+      config: KEY_MANAGEMENT,
+      schema: { tags: ['commands'], summary: 'Revoke an API key', params: z.object({ keyId: z.string().max(64) }), response: { 204: z.null(), 404: errorBody, ...authenticatedErrors } },
     },
     async (request, reply) => {
       if (!KEY_ID.test(request.params.keyId)) throw new DomainError('unknown_api_key', `this account has no key ${request.params.keyId}`);

@@ -50,7 +50,6 @@ export const auditRoutes: FastifyPluginAsyncZod<TradingDependencies> = async (ap
         tags: ['audit'],
         summary: 'A stream\'s events, in order (auditor, admin)',
         description: '`from` is the first revision (default 0); at most `limit` events (1–1,000, default 100); `nextFrom` pages on.',
-        security: [{ bearer: [] }],
         params: z.object({ streamId: z.string().min(1).max(512) }),
         querystring: z.object({ from: bigintString('first revision').optional(), limit: limitQuery(1_000, 100) }),
         response: { 200: z.object({ events: z.array(auditEventBody), nextFrom: z.string().nullable() }), 404: errorBody, ...authenticatedErrors },
@@ -78,7 +77,6 @@ export const auditRoutes: FastifyPluginAsyncZod<TradingDependencies> = async (ap
         tags: ['audit'],
         summary: 'An account\'s ledger, positions and open orders as they stood at a past time or position (auditor, admin)',
         description: '`at` is an ISO-8601 time (by the event store\'s clock) or a global position; rebuilt from events alone.',
-        security: [{ bearer: [] }],
         params: z.object({ accountId: z.string().regex(UUID, 'a UUID') }),
         querystring: z.object({
           at: z

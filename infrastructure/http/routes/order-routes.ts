@@ -19,7 +19,6 @@ export const orderRoutes: FastifyPluginAsyncZod<TradingDependencies> = async (ap
       schema: {
         tags: ['commands'],
         summary: 'Place a market or limit order (idempotent per clientOrderId)',
-        security: [{ bearer: [] }],
         body: orderRequest,
         response: { 200: orderBody, 201: orderBody, 409: errorBody, 422: errorBody, ...authenticatedErrors },
       },
@@ -38,7 +37,6 @@ export const orderRoutes: FastifyPluginAsyncZod<TradingDependencies> = async (ap
       schema: {
         tags: ['commands'],
         summary: 'Cancel an order',
-        security: [{ bearer: [] }],
         params: z.object({ id: z.string().max(64) }),
         response: { 202: orderBody, 404: errorBody, 409: errorBody, ...authenticatedErrors },
       },
@@ -57,7 +55,6 @@ export const orderRoutes: FastifyPluginAsyncZod<TradingDependencies> = async (ap
       schema: {
         tags: ['queries'],
         summary: 'Orders, newest first',
-        security: [{ bearer: [] }],
         querystring: z.object({
           status: z.enum(['open', 'closed', 'all']).default('open'),
           symbol: z.string().regex(/^[A-Z][A-Z0-9.]{0,9}$/).optional(),
@@ -87,7 +84,6 @@ export const orderRoutes: FastifyPluginAsyncZod<TradingDependencies> = async (ap
       schema: {
         tags: ['queries'],
         summary: 'One order',
-        security: [{ bearer: [] }],
         params: z.object({ id: z.string().max(64) }),
         response: { 200: orderBody, 404: errorBody, ...authenticatedErrors },
       },

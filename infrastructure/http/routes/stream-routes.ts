@@ -13,7 +13,6 @@ export const streamRoutes: FastifyPluginAsyncZod<TradingDependencies> = async (a
       schema: {
         tags: ['market data'],
         summary: 'A single-use ticket (valid 30 s) for GET /v1/stream/sse?ticket=T on the price-socket port',
-        security: [{ bearer: [] }],
         response: { 201: z.object({ ticket: z.string(), expiresAt: z.string() }), ...authenticatedErrors },
       },
     },
