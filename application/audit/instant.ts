@@ -1,4 +1,5 @@
 import type { RecordedEvent } from '../event-store/event-store.ts';
+import { isQueryableTime, parsePosition } from '../shared/value-ranges.ts';
 
 /**
  * A moment of the log's history an auditor asks about: a global position, or a time by the
@@ -30,19 +31,17 @@ export function cutAt(instant: Instant, head: bigint): Cut {
   return { position: head, time: instant.time };
 }
 
-const POSITION = /^\d{1,19}$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
-const MAX_POSITION = 2n ** 63n - 1n;
 
 /** `123456` (a position) or an ISO-8601 time with a zone; undefined for anything else. */
 export function parseInstant(text: string): Instant | undefined {
-  if (POSITION.test(text)) {
-    const position = BigInt(text);
-    return position <= MAX_POSITION ? { position } : undefined;
+  if (/^\d+$/.test(text)) {
+    const position = parsePosition(text);
+    return position === undefined ? undefined : { position };
   }
   if (!ISO_TIME.test(text)) return undefined;
   const time = new Date(text);
-  return Number.isNaN(time.getTime()) ? undefined : { time };
+  return isQueryableTime(time.getTime()) ? { time } : undefined;
 }
 
 export function describeInstant(instant: Instant): string {

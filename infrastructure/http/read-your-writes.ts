@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ProjectionProgress } from '../../application/read-models/queries.ts';
 import { waitForPosition } from '../../application/read-models/caught-up.ts';
+import { parsePosition } from '../../application/shared/value-ranges.ts';
 import { ApiError } from './api-error.ts';
 
 export const POSITION_HEADER = 'x-position';
@@ -21,8 +22,9 @@ export function installReadYourWrites(app: FastifyInstance, progress: Projection
     const header = request.headers[MIN_POSITION_HEADER];
     if (header === undefined || request.method !== 'GET') return;
     const value = Array.isArray(header) ? header[0]! : header;
-    if (!/^\d{1,20}$/.test(value)) throw new ApiError(400, 'invalid_request', 'X-Min-Position must be a position this API gave out');
-    if (!(await waitForPosition(progress, BigInt(value), timeoutMs))) {
+    const position = parsePosition(value);
+    if (position === undefined) throw new ApiError(400, 'invalid_request', 'X-Min-Position must be a position this API gave out');
+    if (!(await waitForPosition(progress, position, timeoutMs))) {
       throw new ApiError(503, 'projection_lagging', `the read models have not reached position ${value} yet; retry shortly`);
     }
   });

@@ -8,6 +8,7 @@ import {
   type PositionView,
   type ReadModelQueries,
 } from '../../application/read-models/queries.ts';
+import { isIsoTimestamp, parsePosition } from '../../application/shared/value-ranges.ts';
 import { OPEN_STATUSES, type OrderStatus } from '../../domain/order/order.ts';
 import type { SqlClient } from '../persistence/sql-client.ts';
 
@@ -120,7 +121,7 @@ export class SqlReadModelQueries implements ReadModelQueries {
     }
     if (filter.cursor) {
       const [createdAt, id] = decodeCursor(filter.cursor, 2) as [string, string];
-      if (!UUID.test(id) || Number.isNaN(Date.parse(createdAt))) throw new InvalidCursorError();
+      if (!UUID.test(id) || !isIsoTimestamp(createdAt)) throw new InvalidCursorError();
       params.push(createdAt, id);
       conditions.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
     }
@@ -173,7 +174,7 @@ export class SqlReadModelQueries implements ReadModelQueries {
     let before = '';
     if (page.cursor) {
       const [position] = decodeCursor(page.cursor, 1) as [string];
-      if (!/^\d+$/.test(position)) throw new InvalidCursorError();
+      if (parsePosition(position) === undefined) throw new InvalidCursorError();
       params.push(position);
       before = `AND position < $2`;
     }

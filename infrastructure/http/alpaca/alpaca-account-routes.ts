@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { alpacaTimestamp } from './alpaca-query.ts';
 import { accountStreamId } from '../../../domain/account/account.ts';
 import type { ActivityView } from '../../../application/read-models/queries.ts';
 import { DomainError } from '../../../domain/shared/domain-error.ts';
@@ -8,10 +9,10 @@ import type { TradingDependencies } from '../routes/trading-dependencies.ts';
 import { NotSupportedHere } from './alpaca-errors.ts';
 import { alpacaAccount, alpacaActivity, alpacaAsset, alpacaPosition, ALPACA_ACTIVITY_TYPE, type QuotedPosition } from './alpaca-model.ts';
 import { allSymbols, listedSymbol, symbolOf } from './alpaca-symbols.ts';
+import { isQueryableTime } from '../../../application/shared/value-ranges.ts';
 import { ApiError } from '../api-error.ts';
 
 const TRADING_ROLES = ['trader', 'admin'] as const;
-const timestamp = z.string().max(40).refine((value) => !Number.isNaN(Date.parse(value)), 'must be an RFC 3339 timestamp or a date');
 const ACTIVITY_TYPES = new Map(Object.entries(ALPACA_ACTIVITY_TYPE).map(([ours, theirs]) => [theirs, ours as ActivityView['activityType']]));
 const MS_PER_DAY = 86_400_000;
 
@@ -23,9 +24,9 @@ async function quotedPositions(deps: TradingDependencies, accountId: string): Pr
 const activityQuery = z.object({
   activity_types: z.string().max(500).optional(),
   category: z.enum(['trade_activity', 'non_trade_activity']).optional(),
-  date: timestamp.optional(),
-  until: timestamp.optional(),
-  after: timestamp.optional(),
+  date: alpacaTimestamp.optional(),
+  until: alpacaTimestamp.optional(),
+  after: alpacaTimestamp.optional(),
   direction: z.enum(['asc', 'desc']).default('desc'),
   page_size: z.coerce.number().int().min(1).max(100).default(100),
   page_token: z.string().max(100).optional(),
@@ -69,9 +70,10 @@ export const alpacaAccountRoutes: FastifyPluginAsyncZod<TradingDependencies> = a
   const activities = async (accountId: string, query: z.infer<typeof activityQuery>, type?: string) => {
     let { after, until } = query;
     if (query.date) {
-      const day = Date.parse(query.date.slice(0, 10));
-      after = new Date(day - 1).toISOString();
-      until = new Date(day + MS_PER_DAY).toISOString();
+      // The UTC day of `date`; at the ends of the queryable years, that side stays open.
+      const day = Math.floor(Date.parse(query.date) / MS_PER_DAY) * MS_PER_DAY;
+      after = isQueryableTime(day - 1) ? new Date(day - 1).toISOString() : undefined;
+      until = isQueryableTime(day + MS_PER_DAY) ? new Date(day + MS_PER_DAY).toISOString() : undefined;
     }
     const types = activityKinds(query, type);
     if (types && types.length === 0) return [];

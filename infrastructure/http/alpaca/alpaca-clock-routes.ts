@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { alpacaTimestamp } from './alpaca-query.ts';
 import { DomainError } from '../../../domain/shared/domain-error.ts';
 import type { TradingDependencies } from '../routes/trading-dependencies.ts';
 
 const TRADING_ROLES = ['trader', 'admin'] as const;
-const timestamp = z.string().max(40).refine((value) => !Number.isNaN(Date.parse(value)), 'must be an RFC 3339 timestamp or a date');
 const MS_PER_DAY = 86_400_000;
 
 /** Alpaca's market clock and calendar (`/v2/clock`, `/v2/calendar`): the simulated market's schedule, no ledger. */
@@ -21,7 +21,7 @@ export const alpacaClockRoutes: FastifyPluginAsyncZod<TradingDependencies> = asy
 
   app.get(
     '/v2/calendar',
-    { config, schema: { tags, summary: 'Trading days (Alpaca)', querystring: z.object({ start: timestamp.optional(), end: timestamp.optional(), date_type: z.enum(['TRADING', 'SETTLEMENT']).optional() }) } },
+    { config, schema: { tags, summary: 'Trading days (Alpaca)', querystring: z.object({ start: alpacaTimestamp.optional(), end: alpacaTimestamp.optional(), date_type: z.enum(['TRADING', 'SETTLEMENT']).optional() }) } },
     async (request) => {
       const today = Math.floor(deps.clock.now().getTime() / MS_PER_DAY) * MS_PER_DAY;
       const start = request.query.start ? Date.parse(request.query.start.slice(0, 10)) : today;

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { alpacaTimestamp } from './alpaca-query.ts';
 import type { CandleInterval } from '../../../application/market/candles.ts';
 import type { Quote } from '../../../application/market/market-data.ts';
+import { isQueryableTime } from '../../../application/shared/value-ranges.ts';
 import { ApiError } from '../api-error.ts';
 import type { TradingDependencies } from '../routes/trading-dependencies.ts';
 import { alpacaBar, alpacaQuote, alpacaTrade } from './alpaca-market-data-model.ts';
@@ -10,7 +12,6 @@ import { NotSupportedHere } from './alpaca-errors.ts';
 const TRADING_ROLES = ['trader', 'admin', 'auditor'] as const;
 const MAX_BARS = 10_000;
 const PAGE = 1_000;
-const timestamp = z.string().max(40).refine((value) => !Number.isNaN(Date.parse(value)), 'must be an RFC 3339 timestamp or a date');
 const feed = z.enum(['iex', 'sip', 'delayed_sip', 'otc', 'boats', 'overnight']).optional();
 
 /** Alpaca's timeframes this server keeps candles for. */
@@ -28,7 +29,7 @@ const encodeCursor = (cursor: BarCursor) => Buffer.from(JSON.stringify(cursor)).
 function decodeCursor(token: string): BarCursor {
   try {
     const cursor = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as BarCursor;
-    if (Number.isInteger(cursor.s) && cursor.s >= 0 && Number.isFinite(cursor.f)) return cursor;
+    if (Number.isSafeInteger(cursor.s) && cursor.s >= 0 && isQueryableTime(cursor.f)) return cursor;
   } catch {
     // falls through
   }
@@ -37,8 +38,8 @@ function decodeCursor(token: string): BarCursor {
 
 const barsQuery = z.object({
   timeframe: z.string().max(10),
-  start: timestamp.optional(),
-  end: timestamp.optional(),
+  start: alpacaTimestamp.optional(),
+  end: alpacaTimestamp.optional(),
   limit: z.coerce.number().int().min(1).max(MAX_BARS).default(1_000),
   page_token: z.string().max(200).optional(),
   sort: z.enum(['asc', 'desc']).default('asc'),

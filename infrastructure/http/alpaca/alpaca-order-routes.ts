@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { alpacaTimestamp } from './alpaca-query.ts';
 import type { OrderRequest } from '../../../domain/order/order.ts';
 import { DomainError } from '../../../domain/shared/domain-error.ts';
 import { principalOf } from '../authentication.ts';
@@ -15,7 +16,6 @@ const TRADING_ROLES = ['trader', 'admin'] as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CLIENT_ORDER_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const amount = z.union([z.string().max(32), z.number()]);
-const timestamp = z.string().max(40).refine((value) => !Number.isNaN(Date.parse(value)), 'must be an RFC 3339 timestamp or a date');
 
 const orderRequest = z.object({
   symbol: z.string().min(1).max(16),
@@ -73,8 +73,8 @@ const STATUS_FILTER = z.enum(['open', 'closed', 'all']);
 const listQuery = z.object({
   status: STATUS_FILTER.default('open'),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  after: timestamp.optional(),
-  until: timestamp.optional(),
+  after: alpacaTimestamp.optional(),
+  until: alpacaTimestamp.optional(),
   direction: z.enum(['asc', 'desc']).default('desc'),
   nested: z.string().max(5).optional(),
   symbols: z.string().max(4_000).optional(),

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { accountStateJson, auditEventJson } from '../../../application/audit/audit-json.ts';
 import { parseInstant } from '../../../application/audit/instant.ts';
+import { parsePosition } from '../../../application/shared/value-ranges.ts';
 import { ApiError } from '../api-error.ts';
 import { accountBody, authenticatedErrors, errorBody, limitQuery, orderBody } from '../schemas/contract-schemas.ts';
 import type { TradingDependencies } from './trading-dependencies.ts';
@@ -9,7 +10,11 @@ import type { TradingDependencies } from './trading-dependencies.ts';
 const AUDIT_ROLES = ['auditor', 'admin'] as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Positions and revisions are 64-bit: beyond 2^53 a JSON number would round, so they travel as strings.
-const bigintString = (what: string) => z.string().regex(/^\d{1,19}$/).describe(`${what}: a 64-bit integer, as a decimal string`);
+const bigintString = (what: string) =>
+  z
+    .string()
+    .refine((value) => parsePosition(value) !== undefined, 'a decimal integer from 0 to 9223372036854775807')
+    .describe(`${what}: a 64-bit integer, as a decimal string`);
 
 const auditEventBody = z.object({
   position: bigintString('place in the global log'),
@@ -57,7 +62,7 @@ export const auditRoutes: FastifyPluginAsyncZod<TradingDependencies> = async (ap
     },
     async (request) => {
       const { streamId } = request.params;
-      const page = await deps.audit.streamEvents(streamId, { from: BigInt(request.query.from ?? '0'), limit: request.query.limit });
+      const page = await deps.audit.streamEvents(streamId, { from: parsePosition(request.query.from ?? '0')!, limit: request.query.limit });
       if (!page) throw new ApiError(404, 'not_found', `stream ${streamId} has no events`);
       return {
         events: page.events.map((event) => {
