@@ -12,7 +12,8 @@ import type { Logger } from '../logging/logger.ts';
 import { createHttpMetrics } from '../observability/metrics.ts';
 import { ApiError } from './api-error.ts';
 import { installAuthentication, SECURITY_SCHEMES } from './authentication.ts';
-import { installErrorHandling } from './error-handler.ts';
+import { alpacaAnswer, alpacaErrorBody } from './alpaca/alpaca-errors.ts';
+import { answerClientError, answerFor, errorBody, installErrorHandling, sendAnswer } from './error-handler.ts';
 import { installReadYourWrites } from './read-your-writes.ts';
 import { accountRoutes } from './routes/account-routes.ts';
 import { alpacaApi } from './alpaca/alpaca-api.ts';
@@ -63,6 +64,12 @@ export async function buildApiServer(dependencies: ApiServerDependencies): Promi
     // Per-request lines would drown the logs under load; /metrics counts requests instead.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // Errors found before a route runs, in the contract's format like every other answer.
+    clientErrorHandler: answerClientError,
+    frameworkErrors: (error, request, reply) => {
+      const answer = request.url.startsWith('/v2/') ? alpacaAnswer(error) : answerFor(error);
+      void sendAnswer(request, reply, error, answer, request.url.startsWith('/v2/') ? alpacaErrorBody(answer) : errorBody(answer.code, answer.message, answer.details));
+    },
     forceCloseConnections: 'idle',
     // A caller's X-Request-Id (a UUID) becomes the correlation id of every event it causes.
     genReqId: (request) => {

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { InvalidAppendError } from '../../application/event-store/event-store.ts';
@@ -73,6 +74,8 @@ export function answerFor(error: FastifyError): Answer {
     return { status: 400, code: 'invalid_request', message: 'the request is not valid', details };
   }
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, code: 'payload_too_large', message: 'the request body is too large' };
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return { status: 414, code: 'uri_too_long', message: 'a path segment is longer than any id this API gives out' };
+  if (error.code === 'FST_ERR_BAD_URL') return { status: 400, code: 'invalid_request', message: 'the path is not a valid URL' };
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.statusCode === 400) return { status: 400, code: 'invalid_request', message: error.message };
   if (error.statusCode === 415) return { status: 415, code: 'unsupported_media_type', message: error.message };
   return INTERNAL;
@@ -83,6 +86,24 @@ export function sendAnswer(request: FastifyRequest, reply: FastifyReply, error: 
   if (answer === INTERNAL) request.log.error({ err: error }, 'request failed');
   if (answer.headers) void reply.headers(answer.headers);
   return reply.code(answer.status).send(body);
+}
+
+/**
+ * What Node's HTTP parser refuses before any route is known (headers past the size limit, a
+ * malformed request line, a request too slow to arrive), written straight to the socket in the
+ * contract's format: Fastify's default body is its own. The connection closes after it.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, body] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', errorBody('headers_too_large', 'the request headers are larger than this server accepts')]
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', errorBody('request_timeout', 'the request did not arrive in time')]
+        : [400, 'Bad Request', errorBody('invalid_request', 'the request is not valid HTTP')];
+  const text = JSON.stringify(body);
+  if (socket.writable) socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${text}`);
+  socket.destroy();
 }
 
 export function installErrorHandling(app: FastifyInstance): void {

@@ -280,6 +280,29 @@ describe('trading API on real PostgreSQL', () => {
       }
     });
 
+    it('answers headers past the size limit and a path id over 100 characters in the contract format, on a real socket', async () => {
+      await first.app.listen({ host: '127.0.0.1', port: 0 });
+      const address = first.app.server.address() as { port: number };
+      try {
+        const base = `http://127.0.0.1:${address.port}`;
+        const huge = await fetch(`${base}/v1/account`, { headers: { ...bearer(randomUUID()), 'x-padding': 'x'.repeat(70 * 1024) } });
+        expect(huge.status).toBe(431);
+        expect(await huge.json()).toEqual({ error: { code: 'headers_too_large', message: expect.any(String) } });
+
+        const longId = await fetch(`${base}/v1/orders/${'a'.repeat(101)}`, { headers: bearer(randomUUID()) });
+        expect(longId.status).toBe(414);
+        expect(await longId.json()).toEqual({ error: { code: 'uri_too_long', message: expect.any(String) } });
+        // Under /v2 the Alpaca face's catch-all takes such a path: Alpaca's body, as for any path it does not serve.
+        const longAlpacaId = await fetch(`${base}/v2/orders/${'a'.repeat(101)}`, { headers: bearer(randomUUID()) });
+        expect(longAlpacaId.status).toBe(422);
+        expect(await longAlpacaId.json()).toEqual({ code: 42210000, message: expect.any(String) });
+        // The server still answers after both.
+        expect((await fetch(`${base}/v1/symbols/AAPL`)).status).toBe(200);
+      } finally {
+        first.app.server.close();
+      }
+    });
+
     it('refuses a body over the size limit with the contract error body', async () => {
       const response = await first.app.inject({ method: 'POST', url: '/v1/orders', headers: { ...bearer(randomUUID()), 'content-type': 'application/json' }, payload: JSON.stringify({ clientOrderId: 'x'.repeat(40_000) }) });
       expect(response.statusCode).toBe(413);
