@@ -28,6 +28,24 @@ export function uwsConnection<Session>(ws: WebSocket<UwsSocketData<Session>>): S
   };
 }
 
+/** What a client may send in one frame (api.md: 16 KiB per client message). */
+export const MAX_CLIENT_FRAME_BYTES = 16 * 1024;
+
+/**
+ * The transport's own bound, uWS's `maxPayloadLength`. uWS cuts a frame over it without a close
+ * frame (the client sees 1006), so it sits above the client limit, which `withinFrameLimit`
+ * enforces with a proper 1009; it also bounds what uWS buffers for one socket's partial frame.
+ */
+export const TRANSPORT_MAX_FRAME_BYTES = 4 * MAX_CLIENT_FRAME_BYTES;
+
+/** A route's message handler that first closes a socket whose frame is over 16 KiB with 1009 (message too big). */
+export function withinFrameLimit<Data>(handle: (ws: WebSocket<Data>, message: ArrayBuffer, isBinary: boolean) => void): (ws: WebSocket<Data>, message: ArrayBuffer, isBinary: boolean) => void {
+  return (ws, message, isBinary) => {
+    if (message.byteLength > MAX_CLIENT_FRAME_BYTES) return void ws.end(1009, `a message may be at most ${MAX_CLIENT_FRAME_BYTES} bytes`);
+    handle(ws, message, isBinary);
+  };
+}
+
 /** The route's close handler's part: the socket is dead from here on. */
 export function markUwsClosed<Session>(ws: WebSocket<UwsSocketData<Session>>): Session | undefined {
   const data = ws.getUserData();

@@ -2,7 +2,7 @@ import uWS from 'uWebSockets.js';
 import { mountAlpacaStreams, type AlpacaStreams } from './alpaca/uws-alpaca-streams.ts';
 import type { FanoutHub, FanoutLimits, Session, TopicPublisher } from './fanout-hub.ts';
 import { mountSse } from './sse-stream.ts';
-import { markUwsClosed, uwsConnection, type UwsSocketData } from './uws-connection.ts';
+import { markUwsClosed, TRANSPORT_MAX_FRAME_BYTES, uwsConnection, withinFrameLimit, type UwsSocketData } from './uws-connection.ts';
 
 export interface StreamServer {
   readonly port: number;
@@ -21,7 +21,7 @@ export function assertNativeUws(): void {
 /** What every WebSocket route of the price-socket port shares: frame size, idle timeout, pings, backpressure. */
 function socketBehaviour(limits: FanoutLimits, idleTimeoutSeconds = 60) {
   return {
-    maxPayloadLength: 16 * 1024,
+    maxPayloadLength: TRANSPORT_MAX_FRAME_BYTES,
     idleTimeout: idleTimeoutSeconds,
     sendPingsAutomatically: true,
     // Above the hub's own bound: the hub closes a slow socket with 4008 before uWS drops anything.
@@ -43,10 +43,10 @@ export function listenUws(
   app.ws<UwsSocketData<Session>>(STREAM_PATH, {
     ...socketBehaviour(hub.limits, options.idleTimeoutSeconds),
     open: (ws) => void (ws.getUserData().session = hub.open(uwsConnection(ws))),
-    message: (ws, message, isBinary) => {
+    message: withinFrameLimit((ws, message, isBinary) => {
       const session = ws.getUserData().session;
       if (session) hub.message(session, isBinary ? undefined : Buffer.from(message).toString('utf8'));
-    },
+    }),
     drain: (ws) => {
       const session = ws.getUserData().session;
       if (session) hub.drained(session);

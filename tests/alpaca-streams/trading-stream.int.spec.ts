@@ -112,10 +112,12 @@ describe('the Alpaca trading stream', () => {
     expect(client.messages.filter((message) => message.action === 'error' && String((message.data as { error: string }).error).startsWith('more than'))).toHaveLength(1);
   });
 
-  it('closes a connection whose frame is over 16 KiB', async () => {
-    const client = await AlpacaStreamTestClient.connect(fixture.url('/stream'));
-    client.send({ action: 'authenticate', data: { key_id: 'x'.repeat(17 * 1024), secret_key: 'y' } });
-    await client.waitFor((c) => c.closed !== undefined, 3_000, 'the close');
-    expect(client.closed?.code).not.toBe(1000);
+  it('closes a connection whose frame is over 16 KiB with 1009, on the trading and the stock data stream', async () => {
+    for (const path of ['/stream', '/v2/iex']) {
+      const client = await AlpacaStreamTestClient.connect(fixture.url(path));
+      client.send({ action: 'auth', key: 'x'.repeat(17 * 1024), secret: 'y' });
+      await client.waitFor((c) => c.closed !== undefined, 3_000, `the close on ${path}`);
+      expect(client.closed?.code, path).toBe(1009);
+    }
   });
 });

@@ -98,14 +98,23 @@ describe('the price socket under bad input', () => {
     await client.close();
   });
 
-  it('closes a connection that sends a message over 16 KiB, and one that floods, without harm to others', async () => {
+  it('closes a connection that sends a message over 16 KiB with 1009, and one that floods with 4029, without harm to others', async () => {
     const bystander = await StreamTestClient.connect(socket.url, token());
     bystander.send({ op: 'subscribe', symbols: ['AAPL'] });
 
     const oversized = await StreamTestClient.connect(socket.url, token());
     oversized.send({ op: 'subscribe', symbols: ['AAPL'], padding: 'x'.repeat(17 * 1024) });
     await oversized.waitFor((c) => c.closed !== undefined, 3_000, 'the close of the oversized sender');
-    expect(oversized.closed?.code).not.toBe(1000);
+    expect(oversized.closed?.code).toBe(1009);
+    // Before it authenticates, too; and a frame past the transport's own bound is cut all the same.
+    const early = await StreamTestClient.connect(socket.url);
+    early.send('x'.repeat(20 * 1024));
+    await early.waitFor((c) => c.closed !== undefined, 3_000, 'the close of the early oversized sender');
+    expect(early.closed?.code).toBe(1009);
+    const huge = await StreamTestClient.connect(socket.url, token());
+    huge.send('x'.repeat(1024 * 1024));
+    await huge.waitFor((c) => c.closed !== undefined, 3_000, 'the close of the huge sender');
+    expect(huge.closed?.code).not.toBe(1000);
 
     const flooder = await StreamTestClient.connect(socket.url, token());
     for (let i = 0; i < 500; i += 1) flooder.send({ op: 'ping' });

@@ -1,5 +1,5 @@
 import type { TemplatedApp, WebSocketBehavior } from 'uWebSockets.js';
-import { markUwsClosed, uwsConnection, type UwsSocketData } from '../uws-connection.ts';
+import { markUwsClosed, uwsConnection, withinFrameLimit, type UwsSocketData } from '../uws-connection.ts';
 import { codecFor, type DataCodec } from './data-stream-codec.ts';
 import { DATA_FEEDS } from './data-stream-protocol.ts';
 import type { AlpacaDataStream, DataSession } from './data-stream.ts';
@@ -21,10 +21,10 @@ export function mountAlpacaStreams(app: TemplatedApp, streams: AlpacaStreams, sh
   app.ws<UwsSocketData<TradingSession>>('/stream', {
     ...shared,
     open: (ws) => void (ws.getUserData().session = streams.trading.open(uwsConnection(ws))),
-    message: (ws, message) => {
+    message: withinFrameLimit((ws, message) => {
       const session = ws.getUserData().session;
       if (session) streams.trading.message(session, Buffer.from(message).toString('utf8'));
-    },
+    }),
     close: (ws) => {
       const session = markUwsClosed(ws);
       if (session) streams.trading.closed(session);
@@ -46,11 +46,11 @@ export function mountAlpacaStreams(app: TemplatedApp, streams: AlpacaStreams, sh
       const data = ws.getUserData();
       data.session = streams.data.open(uwsConnection(ws), data.codec);
     },
-    message: (ws, message, isBinary) => {
+    message: withinFrameLimit((ws, message, isBinary) => {
       // uWS reuses the buffer after this call; a frame held during an authentication needs its own copy.
       const session = ws.getUserData().session;
       if (session) streams.data.message(session, new Uint8Array(message.slice(0)), isBinary);
-    },
+    }),
     close: (ws) => {
       const session = markUwsClosed(ws);
       if (session) streams.data.closed(session);
