@@ -35,11 +35,6 @@ import { CommandRefusal, rebuildCommand } from './rebuild-command.ts';
 import { authenticateApiKey, type ApiKeyAuthenticator } from '../../application/api-keys/api-keys.ts';
 import { apiKeySecrets, SqlApiKeyDirectory } from '../api-keys/api-key-adapters.ts';
 
-/**
- * How long a fan-out waits before it looks an API key up a second time: a key created a moment
- * ago reaches the read model within the projector's lag (milliseconds).
- */
-const API_KEY_SECOND_LOOK_MS = 250;
 /** Exit status for a configuration error (sysexits EX_CONFIG). */
 const EXIT_CONFIG = 78;
 type Defaults = Partial<Record<keyof Config, string>>;
@@ -142,7 +137,8 @@ async function runFanout(): Promise<void> {
   const tickets = new RedisStreamTickets(redis, config.REDIS_KEY_PREFIX);
   // The Alpaca streams authenticate API key pairs against the `api_keys` read model.
   const readModels = PostgresSqlClient.connect(config.DATABASE_URL, { max: 2, applicationName: 'trading-core-fanout' });
-  const apiKeys = authenticateApiKey({ directory: new SqlApiKeyDirectory(readModels), secrets: apiKeySecrets, catchUp: () => new Promise((resolve) => setTimeout(resolve, API_KEY_SECOND_LOOK_MS)) });
+  // One lookup per stream authentication: a key is known here once the read models have it.
+  const apiKeys = authenticateApiKey({ directory: new SqlApiKeyDirectory(readModels), secrets: apiKeySecrets });
   const fanout = await startFanout(fanoutSettings(config), { stream, catalog, orderUpdates, tickets, jwtSecret, apiKeys, logger, metrics });
   const operations = await buildApiServer({
     logger,
@@ -190,7 +186,7 @@ async function runEmbedded(): Promise<void> {
     orderUpdates: composition.container.resolve<OrderUpdates>(TOKENS.OrderUpdates),
     tickets: composition.container.resolve<StreamTickets>(TOKENS.StreamTickets),
     jwtSecret,
-    // A miss waits for the projector to catch up: a key made a moment ago is found.
+    // The API's authenticator: a key made a moment ago on this process's API is found at once.
     apiKeys: composition.container.resolve<ApiKeyAuthenticator>(TOKENS.ApiKeyAuthenticator),
     logger: composition.logger,
     metrics: composition.container.resolve(TOKENS.Metrics),

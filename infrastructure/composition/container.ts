@@ -40,9 +40,10 @@ import { SnapshotScheduler } from '../../application/audit/snapshot-scheduler.ts
 import { SqlAccountOrderIndex } from '../audit/sql-account-order-index.ts';
 import { SqlAccountSnapshotStore } from '../audit/sql-account-snapshot-store.ts';
 import { TOKENS } from './tokens.ts';
-import { authenticateApiKey, createApiKey, revokeApiKey, type ApiKeyAuthenticator, type ApiKeyDirectory } from '../../application/api-keys/api-keys.ts';
+import { authenticateApiKey, createApiKey, pendingApiKeys, revokeApiKey, type ApiKeyAuthenticator, type ApiKeyDirectory } from '../../application/api-keys/api-keys.ts';
+import { RecentApiKeys } from '../../application/api-keys/recent-api-keys.ts';
 import { apiKeySecrets, SqlApiKeyDirectory } from '../api-keys/api-key-adapters.ts';
-import { readModelsCaughtUp } from '../../application/read-models/caught-up.ts';
+import { waitForPosition } from '../../application/read-models/caught-up.ts';
 
 /** A process's wired dependencies and the order to release them in. */
 export interface Composition {
@@ -154,7 +155,7 @@ export async function compose(config: Config, processName: string): Promise<Comp
       paperAccountsPerMinute: config.PAPER_ACCOUNTS_PER_MINUTE,
       audit: c.resolve<AuditQueries>(TOKENS.AuditQueries),
       apiKeys: {
-        create: createApiKey({ commands, secrets: apiKeySecrets }),
+        create: createApiKey({ commands, secrets: apiKeySecrets, recent: c.resolve(TOKENS.RecentApiKeys) }),
         revoke: revokeApiKey({ commands }),
         directory: c.resolve<ApiKeyDirectory>(TOKENS.ApiKeyDirectory),
         authenticate: c.resolve<ApiKeyAuthenticator>(TOKENS.ApiKeyAuthenticator),
@@ -162,10 +163,12 @@ export async function compose(config: Config, processName: string): Promise<Comp
     };
   });
   singleton<ApiKeyDirectory>(TOKENS.ApiKeyDirectory, (c) => new SqlApiKeyDirectory(c.resolve(TOKENS.ReadModelDb)));
+  singleton<RecentApiKeys>(TOKENS.RecentApiKeys, () => new RecentApiKeys());
   singleton<ApiKeyAuthenticator>(TOKENS.ApiKeyAuthenticator, (c) => {
     const store = c.resolve<EventStore>(TOKENS.EventStore);
     const progress = c.resolve<ProjectionProgress>(TOKENS.ProjectionProgress);
-    return authenticateApiKey({ directory: c.resolve(TOKENS.ApiKeyDirectory), secrets: apiKeySecrets, catchUp: () => readModelsCaughtUp(store, progress, 2_000) });
+    const pending = pendingApiKeys({ recent: c.resolve(TOKENS.RecentApiKeys), logHead: () => store.headPosition(), waitFor: (position) => waitForPosition(progress, position, 2_000) });
+    return authenticateApiKey({ directory: c.resolve(TOKENS.ApiKeyDirectory), secrets: apiKeySecrets, pending });
   });
   singleton<ReadinessCheck[]>(TOKENS.ReadinessChecks, (c) => [
     { name: 'event_store', check: () => c.resolve<EventStore>(TOKENS.EventStore).ping() },

@@ -24,4 +24,5 @@ export const TOKENS = {
   SnapshotScheduler: Symbol('SnapshotScheduler'),
   ApiKeyDirectory: Symbol('ApiKeyDirectory'),
   ApiKeyAuthenticator: Symbol('ApiKeyAuthenticator'),
+  RecentApiKeys: Symbol('RecentApiKeys'),
 } as const;

@@ -2,7 +2,9 @@ import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createVerifier } from 'fast-jwt';
 import type { ApiKeyAuthenticator } from '../../application/api-keys/api-keys.ts';
+import { parsePosition } from '../../application/shared/value-ranges.ts';
 import { ApiError } from './api-error.ts';
+import { MIN_POSITION_HEADER } from './read-your-writes.ts';
 
 export type Role = 'trader' | 'auditor' | 'admin';
 
@@ -79,7 +81,9 @@ async function verifyApiKey(request: FastifyRequest, apiKeys: ApiKeyAuthenticato
   if (typeof keyId !== 'string' || typeof secret !== 'string' || keyId.length > 64 || secret.length > 128) {
     throw new ApiError(401, 'unauthorized', 'both APCA-API-KEY-ID and APCA-API-SECRET-KEY are required');
   }
-  const owner = await apiKeys(keyId, secret);
+  // A caller that made the key elsewhere names its creation's position; a malformed one counts as none here (queries refuse it).
+  const position = request.headers[MIN_POSITION_HEADER];
+  const owner = await apiKeys(keyId, secret, typeof position === 'string' ? parsePosition(position) : undefined);
   if (!owner) throw new ApiError(401, 'unauthorized', 'the API key is unknown, revoked, or its secret does not match');
   return { accountId: owner.accountId, role: 'trader' };
 }

@@ -39,6 +39,8 @@ describe('the official Alpaca SDK on our streams', () => {
     expect(key.statusCode, key.body).toBe(201);
     const deposit = await trading.app.inject({ method: 'POST', url: '/v1/account/deposits', headers: bearer(account), payload: { amountCents: 10_000_000, idempotencyKey: 'fund' } });
     expect(deposit.statusCode).toBe(201);
+    // The fan-out process knows the key once the read models have it.
+    await trading.projector!.waitFor(BigInt(deposit.headers['x-position'] as string));
     client = alpacaClient({ apiUrl, streamUrl: `ws://127.0.0.1:${streamPort}`, keyId: key.json().keyId, secret: key.json().secret });
   }, 120_000);
   afterAll(async () => {

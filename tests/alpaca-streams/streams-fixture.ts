@@ -60,7 +60,7 @@ export class StreamsFixture {
         catalog: new ReferenceMarket(referenceUniverse({ generated: 50 })),
         orderUpdates: updates,
         jwtSecret: TEST_JWT_SECRET,
-        apiKeys: authenticateApiKey({ directory: new SqlApiKeyDirectory(pool), secrets: apiKeySecrets, catchUp: () => pause(250) }),
+        apiKeys: authenticateApiKey({ directory: new SqlApiKeyDirectory(pool), secrets: apiKeySecrets }),
         logger,
         metrics: createMetricsRegistry(`fanout-${label}`),
       },
@@ -75,6 +75,8 @@ export class StreamsFixture {
   async apiKey(accountId: string): Promise<ApiKeyPair> {
     const created = await this.trading.app.inject({ method: 'POST', url: '/v1/account/api-keys', headers: bearer(accountId), payload: { label: 'stream test' } });
     if (created.statusCode !== 201) throw new Error(`no API key: ${created.body}`);
+    // The fan-out knows a key once the read models have it, as a client of the fanout process would wait for its X-Position.
+    await this.trading.projector!.waitFor(BigInt(created.headers['x-position'] as string));
     return { keyId: created.json().keyId, secret: created.json().secret };
   }
 

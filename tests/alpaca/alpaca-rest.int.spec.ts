@@ -10,15 +10,17 @@ describe('API keys and the Alpaca-compatible REST face', () => {
   let other: TradingApp;
   const account = randomUUID();
   let keys: { 'apca-api-key-id': string; 'apca-api-secret-key': string };
+  let keyCreatedAt: string;
 
   beforeAll(async () => {
     database = await createTestDatabase('alpaca');
     trading = await startTradingApp({ EVENT_STORE: 'postgres', DATABASE_URL: database.appUrl });
-    // A second API instance without a projector of its own: keys made on the first work here at once.
+    // A second API instance without a projector of its own: keys made on the first work here once projected, at once with X-Min-Position.
     other = await startTradingApp({ EVENT_STORE: 'postgres', DATABASE_URL: database.appUrl }, { projector: false });
     const created = await trading.app.inject({ method: 'POST', url: '/v1/account/api-keys', headers: bearer(account), payload: { label: 'bot' } });
     expect(created.statusCode, created.body).toBe(201);
     keys = { 'apca-api-key-id': created.json().keyId, 'apca-api-secret-key': created.json().secret };
+    keyCreatedAt = created.headers['x-position'] as string;
     const deposit = await trading.app.inject({ method: 'POST', url: '/v1/account/deposits', headers: bearer(account), payload: { amountCents: 1_000_000, idempotencyKey: 'fund' } });
     expect(deposit.statusCode).toBe(201);
   });
@@ -31,8 +33,8 @@ describe('API keys and the Alpaca-compatible REST face', () => {
   const get = (url: string, app = trading, headers: Record<string, string> = keys) => app.app.inject({ method: 'GET', url, headers });
 
   describe('API keys', () => {
-    it('authenticates with the pair on another instance at once, and lists the key without its secret', async () => {
-      const account = await get('/v2/account', other);
+    it('authenticates with the pair on another instance at once when the caller names its creation\'s position, and lists the key without its secret', async () => {
+      const account = await get('/v2/account', other, { ...keys, 'x-min-position': keyCreatedAt });
       expect(account.statusCode, account.body).toBe(200);
       const listed = await trading.app.inject({ method: 'GET', url: '/v1/account/api-keys', headers: bearer(account.json().id) });
       expect(listed.json().apiKeys).toEqual([{ keyId: keys['apca-api-key-id'], label: 'bot', createdAt: expect.any(String), revokedAt: null }]);

@@ -28,7 +28,11 @@ const json = async (response: Response) => {
 
 async function keysAndFunds(apiUrl: string, token: string, adminToken: string, depositCents: number) {
   const key = await json(await fetch(`${apiUrl}/v1/account/api-keys`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ label: 'sdk' }) }));
-  await json(await fetch(`${apiUrl}/v1/account/deposits`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ amountCents: depositCents, idempotencyKey: 'fund' }) }));
+  const deposit = await fetch(`${apiUrl}/v1/account/deposits`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ amountCents: depositCents, idempotencyKey: 'fund' }) });
+  const position = deposit.headers.get('x-position')!;
+  await json(deposit);
+  // A fan-out knows a key once the read models have it: wait for them, as a client of several processes would.
+  await json(await fetch(`${apiUrl}/v1/account`, { headers: { authorization: `Bearer ${token}`, 'x-min-position': position } }));
   return { keyId: key.keyId as string, secret: key.secret as string };
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { authenticateApiKey, type ApiKeyDirectory, type ApiKeyEntry } from '../../application/api-keys/api-keys.ts';
+import { authenticateApiKey, pendingApiKeys, type ApiKeyDirectory, type ApiKeyEntry } from '../../application/api-keys/api-keys.ts';
+import { RecentApiKeys } from '../../application/api-keys/recent-api-keys.ts';
 import { apiKeySecrets } from '../../infrastructure/api-keys/api-key-adapters.ts';
 
 const secret = apiKeySecrets.newSecret();
@@ -19,6 +20,13 @@ function directoryFound(after: number, found: ApiKeyEntry | undefined = entry): 
   };
 }
 
+/** Pending keys over a log whose head is `head`; records every wait. */
+function pendingOver(head: bigint, recent = new RecentApiKeys()) {
+  const waits: bigint[] = [];
+  const pending = pendingApiKeys({ recent, logHead: async () => head, waitFor: async (position) => void waits.push(position) });
+  return { pending, waits, recent };
+}
+
 describe('authenticating an API key pair', () => {
   it('names the key’s account when the secret matches, and nobody when it does not', async () => {
     const authenticate = authenticateApiKey({ directory: directoryFound(0), secrets: apiKeySecrets });
@@ -31,19 +39,56 @@ describe('authenticating an API key pair', () => {
     expect(await authenticate(entry.keyId, secret)).toBeUndefined();
   });
 
-  it('finds a key the read model has not applied yet after it catches up, and looks again a few times', async () => {
-    let caughtUp = 0;
-    const directory = directoryFound(3);
-    const authenticate = authenticateApiKey({ directory, secrets: apiKeySecrets, catchUp: async () => void (caughtUp += 1) });
-    expect(await authenticate(entry.keyId, secret)).toEqual({ accountId: entry.accountId });
-    expect(caughtUp).toBe(1);
-    expect(directory.lookups).toBe(4);
+  it('answers a key nobody made here and nobody names a position for at once: one lookup, no wait', async () => {
+    const directory = directoryFound(Number.POSITIVE_INFINITY);
+    const { pending, waits } = pendingOver(100n);
+    const authenticate = authenticateApiKey({ directory, secrets: apiKeySecrets, pending });
+    for (let i = 0; i < 300; i += 1) expect(await authenticate('PKNOTAKEYATALL000000', secret)).toBeUndefined();
+    expect(directory.lookups).toBe(300);
+    expect(waits).toEqual([]);
   });
 
-  it('gives up on a key that never appears, after a bounded number of looks', async () => {
+  it('finds a key made on this instance a moment ago, not projected yet, by waiting for its creation\'s position once', async () => {
+    const directory = directoryFound(1);
+    const { pending, waits, recent } = pendingOver(100n);
+    recent.remember(entry.keyId, 42n);
+    const authenticate = authenticateApiKey({ directory, secrets: apiKeySecrets, pending });
+    expect(await authenticate(entry.keyId, secret)).toEqual({ accountId: entry.accountId });
+    expect(waits).toEqual([42n]);
+    expect(directory.lookups).toBe(2);
+  });
+
+  it('waits for a position the caller names within the log, and not for one past the log\'s head', async () => {
+    const { pending, waits } = pendingOver(100n);
+    const within = directoryFound(1);
+    expect(await authenticateApiKey({ directory: within, secrets: apiKeySecrets, pending })(entry.keyId, secret, 90n)).toEqual({ accountId: entry.accountId });
+    const past = directoryFound(1);
+    expect(await authenticateApiKey({ directory: past, secrets: apiKeySecrets, pending })(entry.keyId, secret, 101n)).toBeUndefined();
+    expect(waits).toEqual([90n]);
+    expect(past.lookups).toBe(1);
+  });
+
+  it('gives up on a key that is still missing after the one wait', async () => {
     const directory = directoryFound(Number.POSITIVE_INFINITY);
-    const authenticate = authenticateApiKey({ directory, secrets: apiKeySecrets, catchUp: async () => undefined });
-    expect(await authenticate('PKNOTAKEYATALL000000', secret)).toBeUndefined();
-    expect(directory.lookups).toBe(6);
+    const { pending, recent } = pendingOver(100n);
+    recent.remember(entry.keyId, 42n);
+    expect(await authenticateApiKey({ directory, secrets: apiKeySecrets, pending })(entry.keyId, secret)).toBeUndefined();
+    expect(directory.lookups).toBe(2);
+  });
+});
+
+describe('the keys an instance made a moment ago', () => {
+  it('forgets a key after its time, and the oldest past its capacity', () => {
+    let now = 0;
+    const recent = new RecentApiKeys({ ttlMs: 1_000, capacity: 3, now: () => now });
+    recent.remember('PK1', 1n);
+    now = 500;
+    for (const [keyId, position] of [['PK2', 2n], ['PK3', 3n], ['PK4', 4n]] as const) recent.remember(keyId, position);
+    expect(recent.positionOf('PK1')).toBeUndefined();
+    expect(recent.positionOf('PK2')).toBe(2n);
+    now = 1_600;
+    expect(recent.positionOf('PK2')).toBeUndefined();
+    recent.remember('PK5', 5n);
+    expect(recent.size).toBe(1);
   });
 });
