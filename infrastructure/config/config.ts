@@ -49,6 +49,9 @@ const environmentSchema = z
     RATE_LIMIT_MAX: z.coerce.number().int().min(1).max(1_000_000).default(100),
     RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(10).max(3_600_000).default(1_000),
     RATE_LIMIT_STORE: z.enum(['memory', 'redis']).default('redis'),
+    /** Requests refused at the edge (400, 401, 403, 413, 415) one client address may cause per window before all its requests get 429. */
+    RATE_LIMIT_FAILURES_MAX: z.coerce.number().int().min(1).max(1_000_000).default(30),
+    RATE_LIMIT_FAILURES_WINDOW_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
     /** Where the latest quotes live: Redis (shared by every process) or this process (embedded). */
     MARKET_DATA_STORE: z.enum(['memory', 'redis']).default('redis'),
     REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/, 'letters, digits and :_- only').default('trading-core:'),

@@ -32,6 +32,9 @@ export interface RateLimitSettings {
   /** Requests per account per window. */
   readonly max: number;
   readonly windowMs: number;
+  /** Refused requests (bad credentials, invalid bodies) per client address per `failuresWindowMs`. */
+  readonly failuresMax: number;
+  readonly failuresWindowMs: number;
   /** Shared counters for several API instances; in memory when absent. */
   readonly redis?: Redis;
 }
@@ -109,11 +112,15 @@ export async function buildApiServer(dependencies: ApiServerDependencies): Promi
   return app;
 }
 
+/** Answers that refuse a request at the edge, before any business: each counts against the client address. */
+const REFUSALS = new Set([400, 401, 403, 413, 415]);
+const limited = (url: string): boolean => url.startsWith('/v1/') || url.startsWith('/v2/');
+
 async function registerTradingApi(app: FastifyInstance, trading: TradingApiSettings): Promise<void> {
-  await installAuthentication(app, trading.jwtSecret, trading.apiKeys.authenticate);
   await app.register(rateLimit, {
     global: true,
-    hook: 'preHandler',
+    // After authentication and before validation: an account's invalid bodies count against it too.
+    hook: 'preValidation',
     max: trading.rateLimit.max,
     timeWindow: trading.rateLimit.windowMs,
     ...(trading.rateLimit.redis ? { redis: trading.rateLimit.redis, nameSpace: 'trading-core:rate-limit:' } : {}),
@@ -121,6 +128,8 @@ async function registerTradingApi(app: FastifyInstance, trading: TradingApiSetti
     keyGenerator: (request) => (request.principal ? `account:${request.principal.accountId}` : `ip:${request.ip}`),
     errorResponseBuilder: (_request, context) => new ApiError(429, 'rate_limited', `at most ${context.max} requests per ${trading.rateLimit.windowMs} ms; retry after ${context.after}`),
   });
+  limitRefusalsByAddress(app, trading.rateLimit);
+  await installAuthentication(app, trading.jwtSecret, trading.apiKeys.authenticate);
   installReadYourWrites(app, trading.progress);
   await app.register(accountRoutes, trading);
   await app.register(orderRoutes, trading);
@@ -134,4 +143,25 @@ async function registerTradingApi(app: FastifyInstance, trading: TradingApiSetti
     const open = openPaperAccount({ clock: trading.clock, newAccountId: randomUUID, tokens: traderTokens(trading.jwtSecret) });
     await app.register(paperRoutes, { openPaperAccount: open, accountsPerMinute: trading.paperAccountsPerMinute });
   }
+}
+
+/**
+ * Bad tokens, unknown keys and invalid bodies never reach the per-account limit (there is no
+ * account, or the request fails before it): each refusal counts against the client address, and
+ * an address past `failuresMax` in a window gets 429 for all its requests until the window ends,
+ * checked before authentication so they cost nothing. Valid traffic is not counted, so many
+ * accounts behind one address (a NAT, a load test) are limited per account as before.
+ */
+function limitRefusalsByAddress(app: FastifyInstance, settings: RateLimitSettings): void {
+  const refusals = app.createRateLimit({ max: settings.failuresMax, timeWindow: settings.failuresWindowMs, keyGenerator: (request) => `refused:${request.ip}` });
+  app.addHook('onRequest', async (request, reply) => {
+    if (!limited(request.url)) return;
+    const state = await refusals(request, { increment: false });
+    if (state.isAllowed || state.remaining > 0) return;
+    void reply.header('retry-after', String(Math.max(1, state.ttlInSeconds)));
+    throw new ApiError(429, 'rate_limited', `too many refused requests from this address; retry after ${Math.max(1, state.ttlInSeconds)} s`);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    if (limited(request.url) && REFUSALS.has(reply.statusCode)) await refusals(request);
+  });
 }

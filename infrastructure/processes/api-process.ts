@@ -5,7 +5,7 @@ import type { ProjectionProgress } from '../../application/read-models/queries.t
 import type { Config } from '../config/config.ts';
 import type { Composition } from '../composition/container.ts';
 import { TOKENS } from '../composition/tokens.ts';
-import { buildApiServer } from '../http/api-server.ts';
+import { buildApiServer, type RateLimitSettings } from '../http/api-server.ts';
 import type { ReadinessCheck } from '../http/routes/operations-routes.ts';
 import type { TradingDependencies } from '../http/routes/trading-dependencies.ts';
 import { defaultWebConsoleRoot } from '../http/web-console.ts';
@@ -39,7 +39,7 @@ export async function startApi(composition: Composition, options: { jwtSecret: s
       ...container.resolve<TradingDependencies>(TOKENS.TradingDependencies),
       jwtSecret: options.jwtSecret,
       progress: options.progress ?? container.resolve<ProjectionProgress>(TOKENS.ProjectionProgress),
-      rateLimit: { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS, ...(redis ? { redis } : {}) },
+      rateLimit: rateLimitSettings(config, redis),
     },
     webConsole: {
       root: config.WEB_CONSOLE_DIR ?? defaultWebConsoleRoot(),
@@ -52,6 +52,17 @@ export async function startApi(composition: Composition, options: { jwtSecret: s
   const url = `http://${config.HOST}:${config.API_PORT}`;
   logger.info({ url }, 'api listening');
   return { url, app, stop: () => closeDraining(app) };
+}
+
+/** The API's request limits from its configuration (counters shared through Redis when given). */
+export function rateLimitSettings(config: Config, redis?: Redis): RateLimitSettings {
+  return {
+    max: config.RATE_LIMIT_MAX,
+    windowMs: config.RATE_LIMIT_WINDOW_MS,
+    failuresMax: config.RATE_LIMIT_FAILURES_MAX,
+    failuresWindowMs: config.RATE_LIMIT_FAILURES_WINDOW_MS,
+    ...(redis ? { redis } : {}),
+  };
 }
 
 /**

@@ -13,6 +13,7 @@ import type { TradingDependencies } from '../../infrastructure/http/routes/tradi
 import type { WebConsoleSettings } from '../../infrastructure/http/web-console.ts';
 import { signToken } from '../../infrastructure/http/tokens.ts';
 import type { SqlClient } from '../../infrastructure/persistence/sql-client.ts';
+import { rateLimitSettings } from '../../infrastructure/processes/api-process.ts';
 import { startProjector } from '../../infrastructure/processes/projector-process.ts';
 import { startWorker } from '../../infrastructure/processes/worker-process.ts';
 import type { Projector } from '../../infrastructure/projections/projector.ts';
@@ -35,12 +36,13 @@ export interface TradingApp {
  */
 export async function startTradingApp(
   environment: Record<string, string>,
-  options: { projector?: boolean; worker?: boolean; paperFunding?: boolean; rateLimitMax?: number; rateLimitRedis?: Redis; webConsole?: WebConsoleSettings } = {},
+  options: { projector?: boolean; worker?: boolean; paperFunding?: boolean; rateLimitMax?: number; refusalsMax?: number; rateLimitRedis?: Redis; webConsole?: WebConsoleSettings } = {},
 ): Promise<TradingApp> {
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     RATE_LIMIT_STORE: 'memory',
     RATE_LIMIT_MAX: String(options.rateLimitMax ?? 1_000_000),
+    RATE_LIMIT_FAILURES_MAX: String(options.refusalsMax ?? 1_000_000),
     PAPER_FUNDING: String(options.paperFunding ?? true),
     UNIVERSE_SIZE: '50',
     MARKET_DATA_STORE: 'memory',
@@ -58,7 +60,7 @@ export async function startTradingApp(
       ...container.resolve<TradingDependencies>(TOKENS.TradingDependencies),
       jwtSecret: TEST_JWT_SECRET,
       progress: projector ?? container.resolve<ProjectionProgress>(TOKENS.ProjectionProgress),
-      rateLimit: { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS, ...(options.rateLimitRedis ? { redis: options.rateLimitRedis } : {}) },
+      rateLimit: rateLimitSettings(config, options.rateLimitRedis),
     },
     ...(options.webConsole ? { webConsole: options.webConsole } : {}),
   });
