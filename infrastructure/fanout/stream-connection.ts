@@ -16,6 +16,9 @@ export interface TopicPublisher {
   publish(topic: string, message: string): void;
 }
 
+/** What a client may send in one frame (api.md: 16 KiB per client message); over it, close 1009. */
+export const MAX_CLIENT_FRAME_BYTES = 16 * 1024;
+
 export interface FanoutLimits {
   /** Conflation window: at most one quote per symbol per window. */
   readonly windowMs: number;

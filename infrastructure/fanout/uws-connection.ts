@@ -1,5 +1,5 @@
 import type { WebSocket } from 'uWebSockets.js';
-import type { StreamConnection } from './stream-connection.ts';
+import { MAX_CLIENT_FRAME_BYTES, type StreamConnection } from './stream-connection.ts';
 
 /** What every uWS route keeps per socket: the protocol's session, and how to mark the socket dead. */
 export interface UwsSocketData<Session> {
@@ -27,9 +27,6 @@ export function uwsConnection<Session>(ws: WebSocket<UwsSocketData<Session>>): S
     },
   };
 }
-
-/** What a client may send in one frame (api.md: 16 KiB per client message). */
-export const MAX_CLIENT_FRAME_BYTES = 16 * 1024;
 
 /**
  * The transport's own bound, uWS's `maxPayloadLength`. uWS cuts a frame over it without a close

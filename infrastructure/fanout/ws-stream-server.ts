@@ -1,5 +1,6 @@
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { FanoutHub, StreamConnection, TopicPublisher } from './fanout-hub.ts';
+import { MAX_CLIENT_FRAME_BYTES } from './stream-connection.ts';
 import { TopicRegistry } from './topic-registry.ts';
 import type { StreamServer } from './uws-stream-server.ts';
 
@@ -14,7 +15,7 @@ export function listenWs(hub: FanoutHub, options: { host: string; port: number }
       for (const socket of topics.members(topic)) socket.send(message);
     },
   };
-  const wss = new WebSocketServer({ host: options.host, port: options.port, path: '/v1/stream', maxPayload: 16 * 1024 });
+  const wss = new WebSocketServer({ host: options.host, port: options.port, path: '/v1/stream', maxPayload: MAX_CLIENT_FRAME_BYTES });
   wss.on('connection', (socket) => {
     const joined = new Set<string>();
     const connection: StreamConnection = {
