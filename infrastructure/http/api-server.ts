@@ -70,8 +70,9 @@ export async function buildApiServer(dependencies: ApiServerDependencies): Promi
     // Errors found before a route runs, in the contract's format like every other answer.
     clientErrorHandler: answerClientError,
     frameworkErrors: (error, request, reply) => {
-      const answer = request.url.startsWith('/v2/') ? alpacaAnswer(error) : answerFor(error);
-      void sendAnswer(request, reply, error, answer, request.url.startsWith('/v2/') ? alpacaErrorBody(answer) : errorBody(answer.code, answer.message, answer.details));
+      const alpaca = request.url.startsWith('/v2/');
+      const answer = alpaca ? alpacaAnswer(error) : answerFor(error);
+      void sendAnswer(request, reply, error, answer, alpaca ? alpacaErrorBody(answer) : errorBody(answer.code, answer.message, answer.details));
     },
     forceCloseConnections: 'idle',
     // A caller's X-Request-Id (a UUID) becomes the correlation id of every event it causes.
@@ -114,7 +115,6 @@ export async function buildApiServer(dependencies: ApiServerDependencies): Promi
 
 /** Answers that refuse a request at the edge, before any business: each counts against the client address. */
 const REFUSALS = new Set([400, 401, 403, 413, 415]);
-const limited = (url: string): boolean => url.startsWith('/v1/') || url.startsWith('/v2/');
 
 async function registerTradingApi(app: FastifyInstance, trading: TradingApiSettings): Promise<void> {
   await app.register(rateLimit, {
@@ -153,15 +153,15 @@ async function registerTradingApi(app: FastifyInstance, trading: TradingApiSetti
  * accounts behind one address (a NAT, a load test) are limited per account as before.
  */
 function limitRefusalsByAddress(app: FastifyInstance, settings: RateLimitSettings): void {
+  // The plugin's allowList (outside /v1 and /v2) holds here too: such requests are neither checked nor counted.
   const refusals = app.createRateLimit({ max: settings.failuresMax, timeWindow: settings.failuresWindowMs, keyGenerator: (request) => `refused:${request.ip}` });
   app.addHook('onRequest', async (request, reply) => {
-    if (!limited(request.url)) return;
     const state = await refusals(request, { increment: false });
     if (state.isAllowed || state.remaining > 0) return;
     void reply.header('retry-after', String(Math.max(1, state.ttlInSeconds)));
     throw new ApiError(429, 'rate_limited', `too many refused requests from this address; retry after ${Math.max(1, state.ttlInSeconds)} s`);
   });
   app.addHook('onResponse', async (request, reply) => {
-    if (limited(request.url) && REFUSALS.has(reply.statusCode)) await refusals(request);
+    if (REFUSALS.has(reply.statusCode)) await refusals(request);
   });
 }
