@@ -17,7 +17,7 @@ export async function startExchangeSimulator(config: Config, logger: Logger, met
     metrics,
   });
   const url = await simulator.listen(config.HOST, config.EXCHANGE_PORT);
-  logger.info({ url, seed: config.EXCHANGE_SEED, ticksPerSecond: config.EXCHANGE_TICKS_PER_SECOND }, 'exchange simulator listening');
+  logger.info({ url, session: simulator.session, seed: config.EXCHANGE_SEED, ticksPerSecond: config.EXCHANGE_TICKS_PER_SECOND }, 'exchange simulator listening');
   return simulator;
 }
 

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExchangeOrderSnapshot } from '../../application/exchange/exchange.ts';
 import { orderIdFor } from '../../application/shared/deterministic-ids.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres-test-database.ts';
-import { freePort, startTradingCore, type StartedProcess } from '../support/processes.ts';
+import { startSimulator, type SimulatorProcess } from '../support/exchange-simulator.ts';
+import { freePort, startTradingCore } from '../support/processes.ts';
 import { bearer, startTradingApp, type TradingApp } from '../support/trading-app.ts';
 
 /**
@@ -13,7 +14,7 @@ import { bearer, startTradingApp, type TradingApp } from '../support/trading-app
  */
 describe('order routing against the exchange simulator (separate process)', () => {
   let database: TestDatabase;
-  let exchange: StartedProcess;
+  let exchange: SimulatorProcess;
   let exchangeUrl: string;
   let trading: TradingApp;
   const account = randomUUID();
@@ -22,9 +23,8 @@ describe('order routing against the exchange simulator (separate process)', () =
 
   beforeAll(async () => {
     database = await createTestDatabase('routing');
-    const port = await freePort();
-    exchangeUrl = `http://127.0.0.1:${port}`;
-    exchange = await startTradingCore(['exchange-sim'], { EXCHANGE_PORT: String(port), EXCHANGE_TICKS_PER_SECOND: '400', UNIVERSE_SIZE: '50', LOG_LEVEL: 'warn' }, async () => (await fetch(`${exchangeUrl}/healthz`)).ok);
+    exchange = await startSimulator({ EXCHANGE_TICKS_PER_SECOND: '400' });
+    exchangeUrl = exchange.url;
     trading = await startTradingApp({ EVENT_STORE: 'postgres', DATABASE_URL: database.appUrl, EXCHANGE_URL: exchangeUrl }, { worker: true });
   }, 60_000);
   afterAll(async () => {
