@@ -113,9 +113,13 @@ export function sameRequest(a: OrderRequest, b: OrderRequest): boolean {
   );
 }
 
+/** The most shares one order may ask for, on every face (a bound on what a hold must write down). */
+export const MAX_ORDER_QTY = 1_000_000_000;
+
 /** The request's own rules, before any state is consulted. */
 export function assertValidRequest(request: OrderRequest): void {
   assertPositiveWhole(request.qty, 'qty');
+  if (request.qty > MAX_ORDER_QTY) throw new DomainError('invalid_order', `qty may be at most ${MAX_ORDER_QTY}`);
   if (request.type === 'limit') {
     if (request.limitPriceCents === null) throw new DomainError('invalid_order', 'a limit order needs limitPriceCents');
     assertPositiveWhole(request.limitPriceCents, 'limitPriceCents');
