@@ -2,6 +2,7 @@ import { accountOrderIndexProjection } from './account-order-index/account-order
 import { apiKeysProjection } from './api-keys/api-keys-projection.ts';
 import { accountActivitiesProjection } from './account-activities/account-activities-projection.ts';
 import { accountsProjection } from './accounts/accounts-projection.ts';
+import { holdsProjection } from './holds/holds-projection.ts';
 import { externalOrderIndexProjection } from './external-order-index/external-order-index-projection.ts';
 import { ordersProjection } from './orders/orders-projection.ts';
 import { positionsProjection } from './positions/positions-projection.ts';
@@ -16,4 +17,5 @@ export const ALL_PROJECTIONS: readonly RowProjection[] = [
   externalOrderIndexProjection,
   accountOrderIndexProjection,
   apiKeysProjection,
+  holdsProjection,
 ] as unknown as readonly RowProjection[];

@@ -39,8 +39,11 @@ export interface ExchangeOrderRequest {
 export interface Exchange {
   /** Idempotent by clientOrderId: placing again answers with the order placed then. */
   placeOrder(request: ExchangeOrderRequest): Promise<ExchangeOrderSnapshot>;
-  /** The order after the cancel (it may have filled first); undefined when unknown. */
-  cancelOrder(externalOrderId: string): Promise<ExchangeOrderSnapshot | undefined>;
+  /**
+   * The order after the cancel (it may have filled first); undefined when the exchange knows no
+   * order by both ids — the cancel names ours by the exchange's id and our clientOrderId.
+   */
+  cancelOrder(externalOrderId: string, clientOrderId: string): Promise<ExchangeOrderSnapshot | undefined>;
   findOrder(clientOrderId: string): Promise<ExchangeOrderSnapshot | undefined>;
 }
 

@@ -6,8 +6,11 @@ import type { QuoteSource } from '../market/market-data.ts';
 import type { CommandContext } from '../shared/command-context.ts';
 import { laterPosition, type CommandHandler, type CommandOutcome } from '../shared/command-handler.ts';
 
-/** Reservation failures that are the client's answer, on the first request and on every retry. */
-export const RESERVATION_REFUSALS = ['insufficient_buying_power', 'insufficient_position'] as const;
+/**
+ * Reservation failures that are the client's answer, on the first request and on every retry:
+ * not enough money or shares, or an order whose hold cannot be written down (too large).
+ */
+export const RESERVATION_REFUSALS = ['insufficient_buying_power', 'insufficient_position', 'invalid_order', 'invalid_amount'] as const;
 
 export function isReservationRefusal(reason: string | null): reason is (typeof RESERVATION_REFUSALS)[number] {
   return RESERVATION_REFUSALS.includes(reason as (typeof RESERVATION_REFUSALS)[number]);
@@ -55,9 +58,9 @@ export async function reserveForOrder(
 }
 
 /**
- * The hold, or — when the account cannot give it — the order rejected with the reason and its
- * hold closed, so no later retry holds for it. Returns the refusal, if any, and the position of
- * the last event written.
+ * The hold, or — when the account refuses it, for whatever reason the domain gives — the order
+ * rejected with the reason and its hold closed, so no later retry holds for it and nothing is left
+ * open to be retried. Returns the refusal, if any, and the position of the last event written.
  */
 export async function reserveOrReject(
   deps: ReservationDependencies,
@@ -70,7 +73,7 @@ export async function reserveOrReject(
     const reserved = await reserveForOrder(deps, order, context);
     return { refusal: undefined, position: reserved.position };
   } catch (error) {
-    if (!(error instanceof DomainError) || !isReservationRefusal(error.code)) throw error;
+    if (!(error instanceof DomainError)) throw error;
     const rejected = await commands.handle(orderDecider, orderStreamId(orderId), { type: 'RejectOrder', data: { orderId, reason: error.code } }, context, `order/${orderId}/reject`);
     const closed = await commands.handle(accountDecider, accountStreamId(accountId), { type: 'ReleaseReservation', data: { accountId, orderId } }, context, `account/${accountId}/release/${orderId}`);
     return { refusal: rejected.state.status === 'rejected' ? error : undefined, position: laterPosition(rejected.position, closed.position) };

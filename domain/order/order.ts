@@ -53,9 +53,12 @@ export type OrderState =
       readonly filledValueCents: number;
       readonly externalOrderId: string | null;
       readonly rejectReason: string | null;
-      readonly executions: Readonly<Record<string, true>>;
+      /** Every execution recorded, by id: what the ledger must settle for this order. */
+      readonly executions: Readonly<Record<string, { readonly qty: number; readonly priceCents: number }>>;
       /** The worker began sending it: from here a cancel must go through the exchange. */
       readonly routingStarted: boolean;
+      /** A market order's price bound at the exchange (a buy's hold per share), once routing began. */
+      readonly protectionPriceCents: number | null;
     });
 
 export type ExistingOrder = Exclude<OrderState, { status: 'none' }>;
@@ -65,9 +68,9 @@ export const noOrder: OrderState = { status: 'none' };
 export type OrderCommand =
   | { type: 'PlaceOrder'; data: PlacedOrder }
   | { type: 'RejectOrder'; data: { orderId: string; reason: string } }
-  | { type: 'StartRouting'; data: { orderId: string } }
+  | { type: 'StartRouting'; data: { orderId: string; protectionPriceCents: number | null } }
   | { type: 'RecordSubmission'; data: { orderId: string; externalOrderId: string } }
-  | { type: 'RecordFill'; data: { orderId: string; executionId: string; qty: number; priceCents: number } }
+  | { type: 'RecordFill'; data: Execution }
   | { type: 'RequestCancel'; data: { orderId: string } }
   | { type: 'ConfirmCancel'; data: { orderId: string } }
   | { type: 'ExpireOrder'; data: { orderId: string } }
@@ -76,13 +79,23 @@ export type OrderCommand =
 export type OrderEvent =
   | { type: 'OrderPlaced'; data: PlacedOrder }
   | { type: 'OrderRejected'; data: { orderId: string; accountId: string; reason: string } }
-  | { type: 'OrderRoutingStarted'; data: { orderId: string; accountId: string } }
+  | { type: 'OrderRoutingStarted'; data: { orderId: string; accountId: string; protectionPriceCents?: number | null } }
   | { type: 'OrderSubmitted'; data: { orderId: string; accountId: string; externalOrderId: string } }
   | { type: 'OrderFillRecorded'; data: { orderId: string; accountId: string; executionId: string; qty: number; priceCents: number } }
   | { type: 'OrderCancelRequested'; data: { orderId: string; accountId: string } }
   | { type: 'OrderCanceled'; data: { orderId: string; accountId: string } }
   | { type: 'OrderExpired'; data: { orderId: string; accountId: string } }
   | { type: 'OrderFailed'; data: { orderId: string; accountId: string; reason: string } };
+
+/** A fill as the exchange reports it, before it is checked against the order. */
+export interface Execution {
+  readonly orderId: string;
+  readonly executionId: string;
+  readonly symbol: string;
+  readonly side: OrderSide;
+  readonly qty: number;
+  readonly priceCents: number;
+}
 
 export function orderStreamId(orderId: string): string {
   return `order-${orderId}`;
@@ -100,9 +113,13 @@ export function sameRequest(a: OrderRequest, b: OrderRequest): boolean {
   );
 }
 
+/** The most shares one order may ask for, on every face (a bound on what a hold must write down). */
+export const MAX_ORDER_QTY = 1_000_000_000;
+
 /** The request's own rules, before any state is consulted. */
 export function assertValidRequest(request: OrderRequest): void {
   assertPositiveWhole(request.qty, 'qty');
+  if (request.qty > MAX_ORDER_QTY) throw new DomainError('invalid_order', `qty may be at most ${MAX_ORDER_QTY}`);
   if (request.type === 'limit') {
     if (request.limitPriceCents === null) throw new DomainError('invalid_order', 'a limit order needs limitPriceCents');
     assertPositiveWhole(request.limitPriceCents, 'limitPriceCents');
@@ -126,10 +143,12 @@ function place(data: PlacedOrder, state: OrderState): OrderEvent[] {
   return [{ type: 'OrderPlaced', data }];
 }
 
+/** Refused before the exchange accepted it: by us, or by the exchange (also while a cancel waits on it). */
 function reject(data: { orderId: string; reason: string }, state: OrderState): OrderEvent[] {
   const order = existing(state, data.orderId);
   if (order.status === 'rejected') return [];
-  if (order.status !== 'pending') throw new DomainError('invalid_order', `order ${data.orderId} is ${order.status} and can no longer be rejected`);
+  const unaccepted = order.status === 'pending' || (order.status === 'pending_cancel' && order.externalOrderId === null);
+  if (!unaccepted) throw new DomainError('invalid_order', `order ${data.orderId} is ${order.status} and can no longer be rejected`);
   return [{ type: 'OrderRejected', data: { orderId: order.orderId, accountId: order.accountId, reason: data.reason } }];
 }
 
@@ -138,10 +157,10 @@ function reject(data: { orderId: string; reason: string }, state: OrderState): O
  * it races a cancel fairly: whichever lands first decides whether the cancel is local (never
  * sent) or must withdraw the order from the exchange.
  */
-function startRouting(data: { orderId: string }, state: OrderState): OrderEvent[] {
+function startRouting(data: { orderId: string; protectionPriceCents: number | null }, state: OrderState): OrderEvent[] {
   const order = existing(state, data.orderId);
   if (order.status !== 'pending' || order.routingStarted) return [];
-  return [{ type: 'OrderRoutingStarted', data: { orderId: order.orderId, accountId: order.accountId } }];
+  return [{ type: 'OrderRoutingStarted', data: { orderId: order.orderId, accountId: order.accountId, protectionPriceCents: data.protectionPriceCents } }];
 }
 
 function recordSubmission(data: { orderId: string; externalOrderId: string }, state: OrderState): OrderEvent[] {
@@ -151,16 +170,39 @@ function recordSubmission(data: { orderId: string; externalOrderId: string }, st
   return [{ type: 'OrderSubmitted', data: { orderId: order.orderId, accountId: order.accountId, externalOrderId: data.externalOrderId } }];
 }
 
-function recordFill(data: { orderId: string; executionId: string; qty: number; priceCents: number }, state: OrderState): OrderEvent[] {
-  const order = existing(state, data.orderId);
-  if (data.executionId in order.executions) return [];
+/** The price an execution of this order may not go past: its limit, or a market order's protection. */
+function priceBound(order: ExistingOrder): number | null {
+  return order.type === 'limit' ? order.limitPriceCents : order.protectionPriceCents;
+}
+
+/**
+ * The exchange is a peer we do not trust: an execution is recorded only when it is one this
+ * order can have — its symbol and side, no more than is left, no worse than its price bound,
+ * while it is working.
+ */
+export function checkExecution(execution: Execution, state: OrderState): void {
+  const order = existing(state, execution.orderId);
   if (!['submitted', 'partially_filled', 'pending_cancel'].includes(order.status)) {
-    throw new DomainError('order_not_fillable', `order ${data.orderId} is ${order.status}`);
+    throw new DomainError('order_not_fillable', `order ${execution.orderId} is ${order.status}`);
   }
-  assertPositiveWhole(data.qty, 'qty');
-  assertPositiveWhole(data.priceCents, 'price');
-  if (order.filledQty + data.qty > order.qty) throw new DomainError('overfill', `order ${data.orderId} has ${order.qty - order.filledQty} shares left`);
-  return [{ type: 'OrderFillRecorded', data: { ...data, accountId: order.accountId } }];
+  if (execution.symbol !== order.symbol || execution.side !== order.side) {
+    throw new DomainError('execution_mismatch', `an execution of a ${execution.side} of ${execution.symbol} names a ${order.side} of ${order.symbol}`);
+  }
+  assertPositiveWhole(execution.qty, 'qty');
+  assertPositiveWhole(execution.priceCents, 'price');
+  if (order.filledQty + execution.qty > order.qty) throw new DomainError('overfill', `order ${execution.orderId} has ${order.qty - order.filledQty} shares left`);
+  const bound = priceBound(order);
+  if (bound !== null && (order.side === 'buy' ? execution.priceCents > bound : execution.priceCents < bound)) {
+    throw new DomainError('fill_through_limit', `a ${order.side} at ${execution.priceCents} goes through the order's bound of ${bound}`);
+  }
+}
+
+function recordFill(execution: Execution, state: OrderState): OrderEvent[] {
+  const order = existing(state, execution.orderId);
+  if (execution.executionId in order.executions) return [];
+  checkExecution(execution, state);
+  const { orderId, executionId, qty, priceCents } = execution;
+  return [{ type: 'OrderFillRecorded', data: { orderId, accountId: order.accountId, executionId, qty, priceCents } }];
 }
 
 function requestCancel(data: { orderId: string }, state: OrderState): OrderEvent[] {
@@ -214,14 +256,14 @@ export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
 
 export function evolve(state: OrderState, event: OrderEvent): OrderState {
   if (event.type === 'OrderPlaced') {
-    return { ...event.data, status: 'pending', filledQty: 0, filledValueCents: 0, externalOrderId: null, rejectReason: null, executions: {}, routingStarted: false };
+    return { ...event.data, status: 'pending', filledQty: 0, filledValueCents: 0, externalOrderId: null, rejectReason: null, executions: {}, routingStarted: false, protectionPriceCents: null };
   }
   if (state.status === 'none') return state;
   switch (event.type) {
     case 'OrderRejected':
       return { ...state, status: 'rejected', rejectReason: event.data.reason };
     case 'OrderRoutingStarted':
-      return { ...state, routingStarted: true };
+      return { ...state, routingStarted: true, protectionPriceCents: event.data.protectionPriceCents ?? null };
     case 'OrderSubmitted':
       return { ...state, externalOrderId: event.data.externalOrderId, status: state.status === 'pending' ? 'submitted' : state.status };
     case 'OrderFillRecorded': {
@@ -232,7 +274,7 @@ export function evolve(state: OrderState, event: OrderEvent): OrderState {
         status,
         filledQty,
         filledValueCents: state.filledValueCents + event.data.qty * event.data.priceCents,
-        executions: { ...state.executions, [event.data.executionId]: true },
+        executions: { ...state.executions, [event.data.executionId]: { qty: event.data.qty, priceCents: event.data.priceCents } },
       };
     }
     case 'OrderCancelRequested':

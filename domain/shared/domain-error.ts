@@ -10,6 +10,8 @@ export type DomainErrorCode =
   | 'order_not_fillable'
   | 'overfill'
   | 'fill_above_reserved_price'
+  | 'fill_through_limit'
+  | 'execution_mismatch'
   | 'unknown_order'
   | 'unknown_symbol'
   | 'unknown_api_key'

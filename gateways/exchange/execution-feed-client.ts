@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { feedReport, type FeedReport } from './wire/feed-report.ts';
+import { feedMessage, type FeedHello, type FeedReport } from './wire/feed-report.ts';
 
 export type { FeedReport };
 
@@ -8,6 +8,13 @@ export interface ExecutionFeedClientOptions {
   readonly url: string;
   /** The last sequence number already applied (from the worker's checkpoint). */
   readonly after: number;
+  /** The exchange session `after` counts in; unknown (a first start), `after` is taken as the current one's. */
+  readonly session?: string;
+  /**
+   * The exchange began a new session (it restarted): its sequence numbers start again, and the
+   * orders of the old one are gone from it. Awaited before any report of the new session.
+   */
+  readonly onNewSession?: (session: string, previous: string | undefined) => Promise<void>;
   /** Applies one report; awaited before the next, in sequence order. */
   readonly apply: (report: FeedReport) => Promise<void>;
   readonly onError?: (error: unknown) => void;
@@ -22,6 +29,7 @@ export interface ExecutionFeedClientOptions {
  */
 export class ExecutionFeedClient {
   private applied: number;
+  private session: string | undefined;
   private readonly early = new Map<number, FeedReport>();
   private socket: WebSocket | undefined;
   private stopped = false;
@@ -31,10 +39,16 @@ export class ExecutionFeedClient {
 
   constructor(private readonly options: ExecutionFeedClientOptions) {
     this.applied = options.after;
+    this.session = options.session;
   }
 
   get lastApplied(): number {
     return this.applied;
+  }
+
+  /** The session `lastApplied` counts in. */
+  get currentSession(): string | undefined {
+    return this.session;
   }
 
   start(): void {
@@ -50,20 +64,22 @@ export class ExecutionFeedClient {
 
   private connect(): void {
     if (this.stopped) return;
-    const socket = new WebSocket(`${this.options.url}?since=${this.applied}`);
+    const session = this.session === undefined ? '' : `&session=${encodeURIComponent(this.session)}`;
+    const socket = new WebSocket(`${this.options.url}?since=${this.applied}${session}`);
     this.socket = socket;
     socket.on('open', () => {
       this.reconnects = 0;
     });
     socket.on('message', (data) => {
-      let parsed: FeedReport;
+      let parsed: FeedHello | FeedReport;
       try {
-        parsed = feedReport.parse(JSON.parse(data.toString()));
+        parsed = feedMessage.parse(JSON.parse(data.toString()));
       } catch (error) {
         this.options.onError?.(error);
         return;
       }
-      this.chain = this.chain.then(() => this.receive(parsed)).catch((error: unknown) => {
+      const message = parsed;
+      this.chain = this.chain.then(() => (message.type === 'hello' ? this.greet(message) : this.receive(message))).catch((error: unknown) => {
         // Applying failed: start again from the last applied report.
         this.options.onError?.(error);
         this.socket?.terminate();
@@ -81,6 +97,21 @@ export class ExecutionFeedClient {
       this.options.onError?.(error);
       socket.terminate();
     });
+  }
+
+  /** A connection's first message: a session other than ours means the exchange started again. */
+  private async greet(hello: FeedHello): Promise<void> {
+    if (hello.session === this.session) return;
+    const previous = this.session;
+    if (previous !== undefined) {
+      // The exchange sends a client of another session its feed from the start.
+      this.applied = 0;
+      this.early.clear();
+      await this.options.onNewSession?.(hello.session, previous);
+    } else {
+      await this.options.onNewSession?.(hello.session, undefined);
+    }
+    this.session = hello.session;
   }
 
   private async receive(incoming: FeedReport): Promise<void> {

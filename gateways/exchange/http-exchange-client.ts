@@ -71,8 +71,8 @@ export class HttpExchangeClient implements Exchange {
     return answer.body as ExchangeOrderSnapshot;
   }
 
-  async cancelOrder(externalOrderId: string): Promise<ExchangeOrderSnapshot | undefined> {
-    const answer = await this.call('DELETE', `/v1/orders/${encodeURIComponent(externalOrderId)}`, undefined, 'a cancel');
+  async cancelOrder(externalOrderId: string, clientOrderId: string): Promise<ExchangeOrderSnapshot | undefined> {
+    const answer = await this.call('DELETE', `/v1/orders/${encodeURIComponent(externalOrderId)}?clientOrderId=${encodeURIComponent(clientOrderId)}`, undefined, 'a cancel');
     return answer.status === 404 ? undefined : (answer.body as ExchangeOrderSnapshot);
   }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -24,6 +25,8 @@ export interface ExchangeSimulatorOptions {
   readonly faults?: Partial<FaultSettings>;
   /** The bearer token the admin routes take (`EXCHANGE_ADMIN_TOKEN`); without one they do not exist. */
   readonly adminToken?: string;
+  /** Names this run in every order id and on the feed; a fresh one per start when absent. */
+  readonly session?: string;
   readonly logger: Logger;
   readonly metrics: Registry;
 }
@@ -71,6 +74,8 @@ export class ExchangeSimulator {
   readonly engine: MatchingEngine;
   readonly feed: ExecutionFeed;
   readonly faults: FaultInjector;
+  /** This run of the exchange: a restarted exchange is a new session that knows none of the old orders. */
+  readonly session: string;
   private readonly tickClients = new Set<WebSocket>();
   private ticker: NodeJS.Timeout | undefined;
   private closer: NodeJS.Timeout | undefined;
@@ -88,8 +93,9 @@ export class ExchangeSimulator {
     const universe = referenceUniverse({ seed: options.seed, generated: options.universeSize });
     this.market = new SimulatedMarket(universe, options.seed, Date.now);
     this.faults = new FaultInjector(faultSettings.parse(options.faults ?? {}), options.seed);
-    this.feed = new ExecutionFeed(this.faults, () => new Date());
-    this.engine = new MatchingEngine(this.market, (report) => this.feed.publish(report));
+    this.session = options.session ?? `S${randomBytes(4).toString('hex')}`;
+    this.feed = new ExecutionFeed(this.faults, () => new Date(), this.session);
+    this.engine = new MatchingEngine(this.market, (report) => this.feed.publish(report), this.session);
     this.app = this.buildApp();
   }
 
@@ -106,7 +112,7 @@ export class ExchangeSimulator {
           return;
         }
         const since = Number(url.searchParams.get('since') ?? '0');
-        this.feed.attach(client, Number.isSafeInteger(since) && since >= 0 ? since : 0);
+        this.feed.attach(client, Number.isSafeInteger(since) && since >= 0 ? since : 0, url.searchParams.get('session') || undefined);
       });
     });
     this.startTicking();
@@ -202,9 +208,9 @@ export class ExchangeSimulator {
       await hangMaybe();
       return reply.code(created ? 201 : 200).send(orderAnswer(order));
     });
-    app.delete('/v1/orders/:externalOrderId', { schema: { params: z.object({ externalOrderId: z.string() }) } }, async (request, reply) => {
+    app.delete('/v1/orders/:externalOrderId', { schema: { params: z.object({ externalOrderId: z.string() }), querystring: z.object({ clientOrderId: z.string().min(1).max(64).optional() }) } }, async (request, reply) => {
       await faulty();
-      const order = this.engine.cancel(request.params.externalOrderId);
+      const order = this.engine.cancel(request.params.externalOrderId, request.query.clientOrderId);
       await hangMaybe();
       if (!order) return reply.code(404).send({ error: 'unknown_order' });
       return orderAnswer(order);

@@ -54,9 +54,14 @@ export class MatchingEngine {
   private readonly resting = new Map<string, { readonly buy: ExchangeOrder[]; readonly sell: ExchangeOrder[] }>();
   private nextOrder = 1;
 
+  /**
+   * `session` names this run of the exchange inside every order id it gives out, so an id is never
+   * given twice across restarts (a restarted exchange has forgotten its orders, as real ones do).
+   */
   constructor(
     private readonly market: SimulatedMarket,
     private readonly report: (report: FeedReport) => void,
+    private readonly session = 'S0',
   ) {}
 
   find(clientOrderId: string): ExchangeOrder | undefined {
@@ -71,7 +76,7 @@ export class MatchingEngine {
   place(request: ExchangeOrderRequest): { order: ExchangeOrder; created: boolean } {
     const existing = this.byClientId.get(request.clientOrderId);
     if (existing) return { order: existing, created: false };
-    const order: ExchangeOrder = { ...request, externalOrderId: `EX-${String(this.nextOrder++).padStart(8, '0')}`, status: 'accepted', filledQty: 0, executions: [] };
+    const order: ExchangeOrder = { ...request, externalOrderId: `EX-${this.session}-${String(this.nextOrder++).padStart(8, '0')}`, status: 'accepted', filledQty: 0, executions: [] };
     this.byClientId.set(order.clientOrderId, order);
     this.byExternalId.set(order.externalOrderId, order);
     const quote = this.market.quote(order.symbol);
@@ -92,9 +97,14 @@ export class MatchingEngine {
     return { order, created: true };
   }
 
-  cancel(externalOrderId: string): ExchangeOrder | undefined {
+  /**
+   * Cancels by the exchange's id; with `clientOrderId` (FIX's OrigClOrdID) only when both name the
+   * same order, so a stale id cannot cancel somebody else's order.
+   */
+  cancel(externalOrderId: string, clientOrderId?: string): ExchangeOrder | undefined {
     const order = this.byExternalId.get(externalOrderId);
-    if (order && OPEN.includes(order.status)) this.end(order, 'canceled');
+    if (!order || (clientOrderId !== undefined && order.clientOrderId !== clientOrderId)) return undefined;
+    if (OPEN.includes(order.status)) this.end(order, 'canceled');
     return order;
   }
 

@@ -32,6 +32,8 @@ const DOMAIN_ANSWERS: Record<DomainErrorCode, readonly [number, string]> = {
   order_not_fillable: [409, 'order_not_fillable'],
   overfill: [409, 'overfill'],
   fill_above_reserved_price: [409, 'fill_above_reserved_price'],
+  fill_through_limit: [409, 'fill_through_limit'],
+  execution_mismatch: [409, 'execution_mismatch'],
   unknown_order: [404, 'not_found'],
   unknown_api_key: [404, 'not_found'],
   unknown_position: [404, 'not_found'],

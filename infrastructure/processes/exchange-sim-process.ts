@@ -25,7 +25,7 @@ export async function startExchangeSimulator(config: Config, logger: Logger, met
     metrics,
   });
   const url = await simulator.listen(config.EXCHANGE_HOST, config.EXCHANGE_PORT);
-  logger.info({ url, seed: config.EXCHANGE_SEED, ticksPerSecond: config.EXCHANGE_TICKS_PER_SECOND, admin: config.EXCHANGE_ADMIN_TOKEN ? 'token' : 'off' }, 'exchange simulator listening');
+  logger.info({ url, session: simulator.session, seed: config.EXCHANGE_SEED, ticksPerSecond: config.EXCHANGE_TICKS_PER_SECOND, admin: config.EXCHANGE_ADMIN_TOKEN ? 'token' : 'off' }, 'exchange simulator listening');
   // A parent that started this process (the embedded mode) learns the address from here, not by
   // guessing a port someone else may hold; and this process does not outlive it.
   if (process.send) {

@@ -1,4 +1,4 @@
-import type { Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import type { EventStore } from '../../application/event-store/event-store.ts';
 import { exchangeWorkflow } from '../../application/orders/exchange-workflow.ts';
 import type { Clock } from '../../application/shared/command-context.ts';
@@ -30,6 +30,9 @@ export async function startWorker(composition: Composition): Promise<OrderWorker
   composition.onClose(() => exchange.close());
   const store = container.resolve<EventStore>(TOKENS.EventStore);
   const market = container.resolve<ReferenceMarket>(TOKENS.Market);
+  const metrics = container.resolve<Registry>(TOKENS.Metrics);
+  // The alert: anything the exchange reported that we refused to apply.
+  const anomalies = new Counter({ name: 'exchange_anomalies_total', help: 'Exchange reports and answers refused as anomalies, by kind', labelNames: ['kind'], registers: [metrics] });
   const workflow = exchangeWorkflow({
     commands: container.resolve<CommandHandler>(TOKENS.CommandHandler),
     quotes: market,
@@ -40,7 +43,10 @@ export async function startWorker(composition: Composition): Promise<OrderWorker
     store,
     clock: container.resolve<Clock>(TOKENS.Clock),
     principal: 'system:worker',
-    onAnomaly: (anomaly) => logger.warn({ anomaly }, 'exchange reported something we cannot apply'),
+    onAnomaly: (anomaly) => {
+      anomalies.inc({ kind: anomaly.kind });
+      logger.warn({ anomaly }, 'exchange reported something we cannot apply');
+    },
   });
   const feedUrl = `${config.EXCHANGE_URL.replace(/^http/, 'ws')}/v1/executions`;
   const worker = new OrderWorker({
@@ -49,7 +55,7 @@ export async function startWorker(composition: Composition): Promise<OrderWorker
     workflow,
     feedUrl,
     logger,
-    metrics: container.resolve<Registry>(TOKENS.Metrics),
+    metrics,
     reconcileEveryMs: config.RECONCILE_EVERY_MS,
     stuckAfterMs: config.RECONCILE_AFTER_MS,
   });

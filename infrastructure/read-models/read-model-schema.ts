@@ -40,9 +40,31 @@ CREATE TABLE ${table} (
 CREATE INDEX ON ${table} (account_id, position DESC);`,
   external_order_index: (table) => `
 CREATE TABLE ${table} (external_order_id text PRIMARY KEY, order_id uuid NOT NULL, account_id uuid NOT NULL);`,
+  holds: (table) => `
+CREATE TABLE ${table} (order_id uuid PRIMARY KEY, account_id uuid NOT NULL, kind text NOT NULL, symbol text NOT NULL);`,
 };
 
+/** The read models migration 2 created; later ones are created by the migration that added them. */
+const FIRST_READ_MODELS = ['orders', 'accounts', 'positions', 'account_activities', 'external_order_index'];
+
 export const READ_MODEL_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 12,
+    name: 'open holds (for the reconciler), and the execution feed cursor with its exchange session',
+    sql: `
+${READ_MODEL_TABLES.holds!('holds')}
+CREATE TABLE exchange_feed_cursor (
+  feed text PRIMARY KEY,
+  -- the exchange session the sequence number counts in (null: not known yet)
+  session text,
+  seq bigint NOT NULL,
+  -- the last session every open order was reconciled against
+  swept_session text,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO exchange_feed_cursor (feed, seq) SELECT projection, position FROM projection_checkpoints WHERE projection = 'worker:executions';
+DELETE FROM projection_checkpoints WHERE projection = 'worker:executions';`,
+  },
   {
     version: 3,
     name: 'exchange circuit state shared by the worker with the API',
@@ -57,7 +79,7 @@ CREATE TABLE projection_checkpoints (
   position   bigint NOT NULL,
   updated_at timestamptz NOT NULL DEFAULT now()
 );
-${Object.entries(READ_MODEL_TABLES).map(([table, ddl]) => ddl(table)).join('\n')}
+${FIRST_READ_MODELS.map((table) => READ_MODEL_TABLES[table]!(table)).join('\n')}
 `,
   },
 ];

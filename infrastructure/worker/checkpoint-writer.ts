@@ -1,30 +1,30 @@
 import type { SqlClient } from '../persistence/sql-client.ts';
 
 /**
- * One of the worker's checkpoints, written behind its work: `advance(p)` returns at once, one
- * write is out at a time, and positions that arrive meanwhile are folded into the next write
- * (with at least `minIntervalMs` between writes). A checkpoint only saves work — every step is
- * idempotent, so one lost in a crash means steps run again, not a wrong answer — so neither the
- * work nor the disk is waited for.
+ * One of the worker's checkpoints, written behind its work: `advance(v)` returns at once, one
+ * write is out at a time, and values that arrive meanwhile are folded into the next write (the
+ * newest wins, with at least `minIntervalMs` between writes). A checkpoint only saves work — every
+ * step is idempotent, so one lost in a crash means steps run again, not a wrong answer — so
+ * neither the work nor the disk is waited for.
  */
-export class CheckpointWriter {
-  private wanted: bigint | undefined;
-  private written: bigint | undefined;
+export class CheckpointWriter<T> {
+  private wanted: T | undefined;
+  private written: T | undefined;
   private writing: Promise<void> | undefined;
 
   constructor(
     private readonly db: SqlClient,
-    private readonly name: string,
+    private readonly save: (tx: SqlClient, value: T) => Promise<unknown>,
     private readonly onError: (error: unknown) => void,
     private readonly minIntervalMs = 50,
   ) {}
 
-  advance(position: bigint): void {
-    if (this.wanted === undefined || position > this.wanted) this.wanted = position;
+  advance(value: T): void {
+    this.wanted = value;
     this.writing ??= this.drain();
   }
 
-  /** Resolves once the last position asked for is written (shutdown). */
+  /** Resolves once the last value asked for is written (shutdown). */
   async flush(): Promise<void> {
     while (this.writing) await this.writing;
   }
@@ -32,13 +32,13 @@ export class CheckpointWriter {
   private async drain(): Promise<void> {
     try {
       while (this.wanted !== undefined && this.wanted !== this.written) {
-        const position = this.wanted;
+        const value = this.wanted;
         try {
           await this.db.transaction(async (tx) => {
             await tx.query('SET LOCAL synchronous_commit = off');
-            await tx.query('UPDATE projection_checkpoints SET position = $2, updated_at = now() WHERE projection = $1 AND position < $2', [this.name, position.toString()]);
+            await this.save(tx, value);
           });
-          this.written = position;
+          this.written = value;
         } catch (error) {
           this.onError(error);
           return;
@@ -50,3 +50,7 @@ export class CheckpointWriter {
     }
   }
 }
+
+/** A position in the event log (the router's): only ever moves forward. */
+export const logCheckpoint = (name: string) => (tx: SqlClient, position: bigint) =>
+  tx.query('UPDATE projection_checkpoints SET position = $2, updated_at = now() WHERE projection = $1 AND position < $2', [name, position.toString()]);

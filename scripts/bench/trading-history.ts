@@ -118,7 +118,7 @@ class AccountTrader {
       const events: OrderEvent[] = [];
       let order = this.order(orderDecider.initialState, { type: 'PlaceOrder', data: placed }, events);
       this.account(sell ? { type: 'ReserveForSell', data: { accountId: this.accountId, orderId, symbol, qty } } : { type: 'ReserveForBuy', data: { accountId: this.accountId, orderId, symbol, qty, perShareCents: priceCents } });
-      order = this.order(order, { type: 'StartRouting', data: { orderId } }, events);
+      order = this.order(order, { type: 'StartRouting', data: { orderId, protectionPriceCents: null } }, events);
       order = this.order(order, { type: 'RecordSubmission', data: { orderId, externalOrderId: `ex-${orderId}` } }, events);
       if (n % this.restEvery === 0) {
         // A resting order: canceled in a later chunk, so past moments have open orders.
@@ -126,7 +126,7 @@ class AccountTrader {
       } else {
         const executionId = `x-${orderId}`;
         const fillPrice = sell ? priceCents + 5 : priceCents - 5;
-        this.order(order, { type: 'RecordFill', data: { orderId, executionId, qty, priceCents: fillPrice } }, events);
+        this.order(order, { type: 'RecordFill', data: { orderId, executionId, symbol, side: placed.side, qty, priceCents: fillPrice } }, events);
         this.account({ type: 'SettleFill', data: { accountId: this.accountId, orderId, executionId, side: placed.side, symbol, qty, priceCents: fillPrice } });
         this.account({ type: 'ReleaseReservation', data: { accountId: this.accountId, orderId } });
       }

@@ -122,7 +122,7 @@ function runStep(world: World, current: Step): void {
       const executionId = `exec-${current.order}-${current.execution}`;
       const qty = Math.min(current.qty, order.qty - order.filledQty) || current.qty;
       const priceCents = Math.max(1, order.limitPriceCents - (order.side === 'buy' ? current.discountCents : -current.discountCents));
-      const recorded = apply(orderDecider, order, { type: 'RecordFill', data: { orderId, executionId, qty, priceCents } });
+      const recorded = apply(orderDecider, order, { type: 'RecordFill', data: { orderId, executionId, symbol: order.symbol, side: order.side, qty, priceCents } });
       if (!recorded.accepted) return;
       world.orders.set(orderId, recorded.state);
       const settled = apply(accountDecider, world.account, { type: 'SettleFill', data: { accountId, orderId, executionId, side: order.side, symbol: order.symbol, qty, priceCents } });

@@ -1,32 +1,38 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExchangeOrderSnapshot } from '../../application/exchange/exchange.ts';
+import { orderIdFor } from '../../application/shared/deterministic-ids.ts';
+import { startSimulator, type SimulatorProcess } from '../support/exchange-simulator.ts';
 import { createTestDatabase, TEST_ADMIN_URL, type TestDatabase } from '../support/postgres-test-database.ts';
 import { freePort, startTradingCore, type StartedProcess } from '../support/processes.ts';
+import { runReplay } from '../support/replay-cli.ts';
 import { TEST_JWT_SECRET, tokenFor } from '../support/trading-app.ts';
 
+const DEPOSIT = 10_000_000;
+
+type Answer = { status: number; json: Record<string, unknown> & { id?: string; status?: string }; headers: Headers };
+type Outcome = 'filled' | 'canceled';
+
 /**
- * Crash matrix (issue 4): the worker, and separately the API, are killed with SIGKILL right after
- * a workflow step, restarted, and every order must converge to the exchange's truth: no lost
- * order, no double fill, no leaked hold.
+ * Crash matrix (issues 4 and 13): the worker, the API and the projector are killed with SIGKILL
+ * right after a workflow step (or mid-flow), restarted, and every order must converge to the
+ * exchange's truth — buys and sells, cash and share holds: no lost order, no double fill, no hold
+ * left behind, cash and every position equal to what the exchange executed.
  */
 describe('crash matrix: kill -9 between workflow steps, restart, converge', () => {
   let database: TestDatabase;
-  let exchange: StartedProcess;
+  let exchange: SimulatorProcess;
   let projector: StartedProcess;
   let environment: Record<string, string>;
-  let exchangeUrl: string;
 
   beforeAll(async () => {
     database = await createTestDatabase('crash');
-    const exchangePort = await freePort();
-    exchangeUrl = `http://127.0.0.1:${exchangePort}`;
-    exchange = await startTradingCore(['exchange-sim'], { EXCHANGE_PORT: String(exchangePort), EXCHANGE_TICKS_PER_SECOND: '200', UNIVERSE_SIZE: '50', LOG_LEVEL: 'warn' }, async () => (await fetch(`${exchangeUrl}/healthz`)).ok);
+    exchange = await startSimulator();
     environment = {
       EVENT_STORE: 'postgres',
       DATABASE_URL: database.appUrl,
       DATABASE_ADMIN_URL: TEST_ADMIN_URL,
-      EXCHANGE_URL: exchangeUrl,
+      EXCHANGE_URL: exchange.url,
       JWT_SECRET: TEST_JWT_SECRET,
       PAPER_FUNDING: 'true',
       RATE_LIMIT_STORE: 'memory',
@@ -35,14 +41,18 @@ describe('crash matrix: kill -9 between workflow steps, restart, converge', () =
       RECONCILE_AFTER_MS: '1000',
       LOG_LEVEL: 'warn',
     };
-    const projectorPort = await freePort();
-    projector = await startTradingCore(['projector'], { ...environment, METRICS_PORT: String(projectorPort) }, async () => (await fetch(`http://127.0.0.1:${projectorPort}/readyz`)).ok);
+    projector = await startProjector();
   }, 90_000);
   afterAll(async () => {
     await projector?.stop();
     await exchange?.stop();
     await database?.drop();
   });
+
+  async function startProjector(): Promise<StartedProcess> {
+    const port = await freePort();
+    return startTradingCore(['projector'], { ...environment, METRICS_PORT: String(port) }, async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok);
+  }
 
   async function startApi(crashAt?: string): Promise<{ process: StartedProcess; url: string }> {
     const port = await freePort();
@@ -55,8 +65,6 @@ describe('crash matrix: kill -9 between workflow steps, restart, converge', () =
     const port = await freePort();
     return startTradingCore(['worker'], { ...environment, METRICS_PORT: String(port), ...(crashAt ? { CRASH_AT: crashAt } : {}) }, async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok);
   }
-
-  type Answer = { status: number; json: Record<string, unknown> & { id?: string; status?: string }; headers: Headers };
 
   async function call(url: string, account: string, method: string, path: string, body?: unknown): Promise<Answer | 'connection lost'> {
     try {
@@ -71,10 +79,12 @@ describe('crash matrix: kill -9 between workflow steps, restart, converge', () =
     }
   }
 
-  async function marketableBuy(symbol: string): Promise<number> {
-    const quote = (await (await fetch(`${exchangeUrl}/v1/quotes/${symbol}`)).json()) as { askCents: number };
-    return quote.askCents + 2_000;
+  async function quote(symbol: string): Promise<{ askCents: number; bidCents: number }> {
+    return (await (await fetch(`${exchange.url}/v1/quotes/${symbol}`)).json()) as { askCents: number; bidCents: number };
   }
+
+  /** A buy limit above the ask and a sell limit below the bid: both fill at once. */
+  const marketable = async (symbol: string, side: 'buy' | 'sell') => (side === 'buy' ? (await quote(symbol)).askCents + 2_000 : Math.max(1, (await quote(symbol)).bidCents - 2_000));
 
   async function exited(process: StartedProcess): Promise<void> {
     const deadline = Date.now() + 20_000;
@@ -85,19 +95,52 @@ describe('crash matrix: kill -9 between workflow steps, restart, converge', () =
     expect(process.child.signalCode).toBe('SIGKILL');
   }
 
-  /** Waits until the order matches the exchange and the account holds nothing for ended orders. */
-  async function converged(url: string, account: string, orderId: string, expected: 'filled' | 'canceled', depositCents: number): Promise<void> {
+  async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(what);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  async function status(url: string, account: string, orderId: string): Promise<string | undefined> {
+    const order = await call(url, account, 'GET', `/v1/orders/${orderId}`);
+    return order === 'connection lost' ? undefined : order.json.status;
+  }
+
+  /**
+   * Waits until each order is as expected here and at the exchange, the account holds nothing,
+   * and its cash and every position equal what the exchange executed for these orders.
+   */
+  async function converged(url: string, account: string, expected: Record<string, Outcome>): Promise<void> {
     const deadline = Date.now() + 30_000;
     let last = '';
     while (Date.now() < deadline) {
-      const answer = await fetch(`${exchangeUrl}/v1/orders?clientOrderId=${orderId}`);
-      const snapshot = (answer.ok ? await answer.json() : { status: 'unknown', executions: [], filledQty: 0 }) as ExchangeOrderSnapshot;
-      const order = await call(url, account, 'GET', `/v1/orders/${orderId}`);
+      let cash = DEPOSIT;
+      const shares: Record<string, number> = {};
+      let agree = true;
+      for (const [orderId, outcome] of Object.entries(expected)) {
+        const answer = await fetch(`${exchange.url}/v1/orders?clientOrderId=${orderId}`);
+        const truth = (answer.ok ? await answer.json() : { status: 'unknown', executions: [], filledQty: 0 }) as Omit<ExchangeOrderSnapshot, 'status'> & { status: string };
+        for (const execution of truth.executions) {
+          const sign = execution.side === 'buy' ? 1 : -1;
+          cash -= sign * execution.qty * execution.priceCents;
+          shares[execution.symbol] = (shares[execution.symbol] ?? 0) + sign * execution.qty;
+        }
+        const order = await call(url, account, 'GET', `/v1/orders/${orderId}`);
+        const here = order === 'connection lost' ? undefined : order.json;
+        // An order canceled before it was routed is unknown at the exchange, rightly.
+        const exchangeAgrees = truth.status === outcome || (outcome === 'canceled' && truth.status === 'unknown');
+        if (here?.status !== outcome || !exchangeAgrees || here.filledQty !== truth.filledQty) agree = false;
+      }
       const view = await call(url, account, 'GET', '/v1/account');
-      if (order !== 'connection lost' && view !== 'connection lost' && order.status === 200) {
-        const spent = snapshot.executions.reduce((sum, execution) => sum + execution.qty * execution.priceCents, 0);
-        last = JSON.stringify({ order: order.json, view: view.json, exchange: snapshot.status });
-        if (order.json.status === expected && snapshot.status === expected && order.json.filledQty === snapshot.filledQty && view.json.reservedCents === 0 && view.json.cashCents === depositCents - spent) return;
+      const positions = await call(url, account, 'GET', '/v1/positions');
+      if (view !== 'connection lost' && positions !== 'connection lost') {
+        const held = (positions.json.positions as Array<{ symbol: string; qty: number; reservedQty: number }>) ?? [];
+        const positionsHere = Object.fromEntries(held.filter((position) => position.qty !== 0).map((position) => [position.symbol, position.qty]));
+        const positionsThere = Object.fromEntries(Object.entries(shares).filter(([, qty]) => qty !== 0));
+        last = JSON.stringify({ view: view.json, held, positionsThere, cash });
+        if (agree && view.json.reservedCents === 0 && view.json.cashCents === cash && held.every((position) => position.reservedQty === 0) && JSON.stringify(positionsHere) === JSON.stringify(positionsThere)) return;
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -106,44 +149,67 @@ describe('crash matrix: kill -9 between workflow steps, restart, converge', () =
 
   async function funded(url: string): Promise<string> {
     const account = randomUUID();
-    const deposit = await call(url, account, 'POST', '/v1/account/deposits', { amountCents: 10_000_000, idempotencyKey: 'fund' });
+    const deposit = await call(url, account, 'POST', '/v1/account/deposits', { amountCents: DEPOSIT, idempotencyKey: 'fund' });
     expect(deposit !== 'connection lost' && deposit.status).toBe(201);
     return account;
   }
 
-  it('API killed after storing pending (before the hold): restarted, the reconciler holds, routes and fills the order', async () => {
+  /** Shares to sell: a marketable buy, filled. */
+  async function buyShares(url: string, account: string, symbol: string, qty: number): Promise<string> {
+    const bought = await call(url, account, 'POST', '/v1/orders', { clientOrderId: `shares-${symbol}`, symbol, side: 'buy', type: 'limit', qty, limitPriceCents: await marketable(symbol, 'buy') });
+    expect(bought !== 'connection lost' && bought.status).toBe(201);
+    const orderId = (bought as Answer).json.id!;
+    await until('the shares were never bought', async () => (await status(url, account, orderId)) === 'filled');
+    return orderId;
+  }
+
+  it.each(['buy', 'sell'] as const)('API killed after storing a %s pending (before its hold): restarted, the reconciler holds, routes and fills it', async (side) => {
     const worker = await startWorker();
+    const api = await startApi();
     const crashing = await startApi('order-stored');
     let restarted: { process: StartedProcess; url: string } | undefined;
     try {
-      const account = await funded(crashing.url);
-      const sent = await call(crashing.url, account, 'POST', '/v1/orders', { clientOrderId: 'a', symbol: 'MSFT', side: 'buy', type: 'limit', qty: 3, limitPriceCents: await marketableBuy('MSFT') });
+      const account = await funded(api.url);
+      const expected: Record<string, Outcome> = {};
+      if (side === 'sell') expected[await buyShares(api.url, account, 'MSFT', 5)] = 'filled';
+      const sent = await call(crashing.url, account, 'POST', '/v1/orders', { clientOrderId: 'a', symbol: 'MSFT', side, type: 'limit', qty: 3, limitPriceCents: await marketable('MSFT', side) });
       expect(sent).toBe('connection lost');
       await exited(crashing.process);
       restarted = await startApi();
-      const { orderIdFor } = await import('../../application/shared/deterministic-ids.ts');
-      await converged(restarted.url, account, orderIdFor(account, 'a'), 'filled', 10_000_000);
+      await converged(restarted.url, account, { ...expected, [orderIdFor(account, 'a')]: 'filled' });
     } finally {
       await restarted?.process.stop();
       await crashing.process.stop();
+      await api.process.stop();
       await worker.stop();
     }
   }, 90_000);
 
   it.each([
-    ['after the exchange accepted (before recording it)', 'exchange-accepted'],
-    ['after a fill was recorded on the order (before it was settled)', 'fill-recorded'],
-  ])('worker killed %s: restarted, it converges without a double fill', async (_, crashAt) => {
+    ['buy', 'after the exchange accepted (before recording it)', 'exchange-accepted'],
+    ['buy', 'after a fill was recorded on the order (before it was settled)', 'fill-recorded'],
+    ['sell', 'after the exchange accepted (before recording it)', 'exchange-accepted'],
+    ['sell', 'after a fill was recorded on the order (before it was settled)', 'fill-recorded'],
+  ] as const)('worker killed on a %s %s: restarted, it converges without a double fill', async (side, _, crashAt) => {
     const api = await startApi();
+    const expected: Record<string, Outcome> = {};
+    const account = await funded(api.url);
+    if (side === 'sell') {
+      const worker = await startWorker();
+      try {
+        expected[await buyShares(api.url, account, 'NVDA', 6)] = 'filled';
+      } finally {
+        await worker.stop();
+      }
+    }
     const crashing = await startWorker(crashAt);
     try {
-      const account = await funded(api.url);
-      const placed = await call(api.url, account, 'POST', '/v1/orders', { clientOrderId: 'w', symbol: 'MSFT', side: 'buy', type: 'limit', qty: 4, limitPriceCents: await marketableBuy('MSFT') });
+      const placed = await call(api.url, account, 'POST', '/v1/orders', { clientOrderId: 'w', symbol: 'NVDA', side, type: 'limit', qty: 4, limitPriceCents: await marketable('NVDA', side) });
       expect(placed !== 'connection lost' && placed.status).toBe(201);
       await exited(crashing);
       const restarted = await startWorker();
       try {
-        await converged(api.url, account, (placed as Answer).json.id!, 'filled', 10_000_000);
+        await converged(api.url, account, { ...expected, [(placed as Answer).json.id!]: 'filled' });
       } finally {
         await restarted.stop();
       }
@@ -167,11 +233,7 @@ describe('crash matrix: kill -9 between workflow steps, restart, converge', () =
       const account = await funded(api.url);
       const placed = await call(api.url, account, 'POST', '/v1/orders', { clientOrderId: 'c', symbol: 'TSLA', side: 'buy', type: 'limit', qty: 2, limitPriceCents: 100, timeInForce: 'gtc' });
       const orderId = (placed as Answer).json.id!;
-      const deadline = Date.now() + 15_000;
-      while (((await call(api.url, account, 'GET', `/v1/orders/${orderId}`)) as Answer).json.status !== 'submitted') {
-        if (Date.now() > deadline) throw new Error('the order was never submitted');
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await until('the order was never submitted', async () => (await status(api.url, account, orderId)) === 'submitted');
       await call(api.url, account, 'DELETE', `/v1/orders/${orderId}`);
       if (crashingApi) {
         await exited(api.process);
@@ -182,9 +244,71 @@ describe('crash matrix: kill -9 between workflow steps, restart, converge', () =
         worker = await startWorker();
         started.push(worker);
       }
-      await converged(api.url, account, orderId, 'canceled', 10_000_000);
+      await converged(api.url, account, { [orderId]: 'canceled' });
     } finally {
       for (const process of started.reverse()) await process.stop();
     }
   }, 90_000);
+
+  it.each(['buy', 'sell'] as const)('API killed canceling a %s never routed (the order ended, its hold not yet released): the reconciler releases the hold', async (side) => {
+    const started: StartedProcess[] = [];
+    const api = await startApi();
+    started.push(api.process);
+    try {
+      const account = await funded(api.url);
+      const expected: Record<string, Outcome> = {};
+      if (side === 'sell') {
+        const worker = await startWorker();
+        try {
+          expected[await buyShares(api.url, account, 'SPY', 3)] = 'filled';
+        } finally {
+          await worker.stop();
+        }
+      }
+      // No worker runs: the order is held but never routed, so its cancel ends it at once.
+      const placed = await call(api.url, account, 'POST', '/v1/orders', { clientOrderId: 'u', symbol: 'SPY', side, type: 'limit', qty: 2, limitPriceCents: side === 'buy' ? 100 : 100_000_000, timeInForce: 'gtc' });
+      expect(placed !== 'connection lost' && placed.status).toBe(201);
+      const orderId = (placed as Answer).json.id!;
+      const crashing = await startApi('cancel-stored');
+      started.push(crashing.process);
+      expect(await call(crashing.url, account, 'DELETE', `/v1/orders/${orderId}`)).toBe('connection lost');
+      await exited(crashing.process);
+      const held = await call(api.url, account, 'GET', side === 'buy' ? '/v1/account' : '/v1/positions');
+      expect(held !== 'connection lost' && JSON.stringify(held.json)).toMatch(side === 'buy' ? /"reservedCents":200\b/ : /"reservedQty":2\b/);
+      started.push(await startWorker());
+      await converged(api.url, account, { ...expected, [orderId]: 'canceled' });
+    } finally {
+      for (const process of started.reverse()) await process.stop();
+    }
+  }, 90_000);
+
+  it('projector killed while orders flow: restarted, the read models converge and equal a replay from zero', async () => {
+    const api = await startApi();
+    const worker = await startWorker();
+    try {
+      const account = await funded(api.url);
+      const expected: Record<string, Outcome> = {};
+      const orders = Array.from({ length: 12 }, (_, i) => i);
+      const placing = (async () => {
+        for (const i of orders) {
+          const side = i % 3 === 2 ? 'sell' : 'buy';
+          const placed = await call(api.url, account, 'POST', '/v1/orders', { clientOrderId: `p-${i}`, symbol: 'META', side, type: 'limit', qty: 1, limitPriceCents: await marketable('META', side) });
+          if (placed !== 'connection lost' && placed.status === 201) expected[placed.json.id!] = 'filled';
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      })();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await projector.stop('SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      projector = await startProjector();
+      await placing;
+      expect(Object.keys(expected).length).toBeGreaterThan(6);
+      await converged(api.url, account, expected);
+      const verified = await runReplay(database, 'verify');
+      expect(verified.code, `${verified.stdout}\n${verified.stderr}`).toBe(0);
+    } finally {
+      await worker.stop();
+      await api.process.stop();
+    }
+  }, 120_000);
 });

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExchangeOrderSnapshot } from '../../application/exchange/exchange.ts';
 import { orderIdFor } from '../../application/shared/deterministic-ids.ts';
-import { exchangeAdmin } from '../support/exchange-admin.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres-test-database.ts';
-import { freePort, startTradingCore, type StartedProcess } from '../support/processes.ts';
+import { startSimulator, type SimulatorProcess } from '../support/exchange-simulator.ts';
+import { freePort, startTradingCore } from '../support/processes.ts';
 import { bearer, startTradingApp, type TradingApp } from '../support/trading-app.ts';
 
 /**
@@ -14,9 +14,8 @@ import { bearer, startTradingApp, type TradingApp } from '../support/trading-app
  */
 describe('order routing against the exchange simulator (separate process)', () => {
   let database: TestDatabase;
-  let exchange: StartedProcess;
+  let exchange: SimulatorProcess;
   let exchangeUrl: string;
-  const admin = exchangeAdmin(() => exchangeUrl);
   let trading: TradingApp;
   const account = randomUUID();
   const headers = bearer(account);
@@ -24,9 +23,8 @@ describe('order routing against the exchange simulator (separate process)', () =
 
   beforeAll(async () => {
     database = await createTestDatabase('routing');
-    const port = await freePort();
-    exchangeUrl = `http://127.0.0.1:${port}`;
-    exchange = await startTradingCore(['exchange-sim'], { EXCHANGE_PORT: String(port), EXCHANGE_TICKS_PER_SECOND: '400', UNIVERSE_SIZE: '50', LOG_LEVEL: 'warn', ...admin.environment }, async () => (await fetch(`${exchangeUrl}/healthz`)).ok);
+    exchange = await startSimulator({ EXCHANGE_TICKS_PER_SECOND: '400' });
+    exchangeUrl = exchange.url;
     trading = await startTradingApp({ EVENT_STORE: 'postgres', DATABASE_URL: database.appUrl, EXCHANGE_URL: exchangeUrl }, { worker: true });
   }, 60_000);
   afterAll(async () => {
@@ -85,7 +83,7 @@ describe('order routing against the exchange simulator (separate process)', () =
     expect(cancel.json().status).toBe('pending_cancel');
     expect(await eventually('resting', ['canceled'])).toBe('canceled');
     expect(await eventually('day', ['submitted'])).toBe('submitted');
-    expect((await admin.post('/admin/close-day')).status).toBe(200);
+    expect((await exchange.admin.post('/admin/close-day')).status).toBe(200);
     expect(await eventually('day', ['expired'])).toBe('expired');
 
     // Sell part of the position back.
@@ -126,7 +124,7 @@ describe('order routing against the exchange simulator (separate process)', () =
       };
     };
     const before = await read();
-    const inject = async (report: Record<string, unknown>) => expect((await admin.post('/admin/reports', { type: 'execution', side: 'buy', leavesQty: 0, ...report })).status).toBe(200);
+    const inject = async (report: Record<string, unknown>) => expect((await exchange.admin.post('/admin/reports', { type: 'execution', side: 'buy', leavesQty: 0, ...report })).status).toBe(200);
     const filled = (await trading.app.inject({ method: 'GET', url: `/v1/orders/${placed['limit-buy']}`, headers })).json();
     const canceled = (await trading.app.inject({ method: 'GET', url: `/v1/orders/${placed.resting}`, headers })).json();
     await inject({ executionId: 'bogus-1', externalOrderId: 'EX-NOPE', clientOrderId: randomUUID(), symbol: 'AAPL', qty: 1, priceCents: 100 });

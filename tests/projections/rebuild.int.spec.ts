@@ -107,7 +107,7 @@ async function mixedWorkload({ app, composition }: TradingApp): Promise<void> {
       for (const [i, qty] of fills.entries()) {
         const executionId = `x-${orderId}-${i}`;
         const priceCents = 19_900 + o * 100 - i * 10;
-        const filled = await commands.handle(orderDecider, orderStreamId(orderId), { type: 'RecordFill', data: { orderId, executionId, qty, priceCents } }, context, `t/${orderId}/fill/${i}`);
+        const filled = await commands.handle(orderDecider, orderStreamId(orderId), { type: 'RecordFill', data: { orderId, executionId, symbol: o % 2 ? 'AAPL' : 'MSFT', side: 'buy', qty, priceCents } }, context, `t/${orderId}/fill/${i}`);
         const symbol = o % 2 ? 'AAPL' : 'MSFT';
         await commands.handle(accountDecider, accountStreamId(account), { type: 'SettleFill', data: { accountId: account, orderId, executionId, side: 'buy', symbol, qty, priceCents } }, context, `t/${account}/settle/${executionId}`);
         if (filled.state.status === 'filled') {

@@ -74,16 +74,17 @@ async function exchangeStep(session: TradingSession, step: Exclude<TradingStep, 
   switch (step.kind) {
     case 'route':
       if (order.status !== 'pending' || !held) return;
-      await commands.handle(orderDecider, orderStream, { type: 'StartRouting', data: { orderId } }, context('system:worker'), `order/${orderId}/routing`);
+      await commands.handle(orderDecider, orderStream, { type: 'StartRouting', data: { orderId, protectionPriceCents: null } }, context('system:worker'), `order/${orderId}/routing`);
       await commands.handle(orderDecider, orderStream, { type: 'RecordSubmission', data: { orderId, externalOrderId: `ex-${orderId}` } }, context('system:worker'), `order/${orderId}/submitted`);
       return;
     case 'fill': {
       if (order.externalOrderId === null || !held) return;
       const remaining = order.qty - order.filledQty;
       const qty = Math.max(1, Math.min(remaining, Math.round((remaining * step.percent) / 100)));
-      const priceCents = held.kind === 'cash' ? Math.max(1, held.perShareCents - step.belowCents) : 10_000 + step.belowCents;
+      // At or better than the order's price bound: a buy at or below what was held, a sell at or above its limit.
+      const priceCents = held.kind === 'cash' ? Math.max(1, held.perShareCents - step.belowCents) : (order.limitPriceCents ?? 10_000) + step.belowCents;
       const executionId = `x-${orderId}-${order.filledQty}`;
-      const filled = await commands.handle(orderDecider, orderStream, { type: 'RecordFill', data: { orderId, executionId, qty, priceCents } }, context('system:worker'), `order/${orderId}/fill/${executionId}`);
+      const filled = await commands.handle(orderDecider, orderStream, { type: 'RecordFill', data: { orderId, executionId, symbol: order.symbol, side: order.side, qty, priceCents } }, context('system:worker'), `order/${orderId}/fill/${executionId}`);
       await commands.handle(
         accountDecider,
         accountStream,

@@ -1,6 +1,18 @@
 import { z } from 'zod';
 
-/** The exchange's execution feed, version 1: one JSON object per WebSocket text frame. */
+/**
+ * The exchange's execution feed, version 1: one JSON object per WebSocket text frame. A
+ * connection opens with a `hello` naming the exchange's session (one run of it); sequence numbers
+ * count within a session and start again at 1 in the next.
+ */
+
+export const feedHello = z.object({
+  type: z.literal('hello'),
+  session: z.string().min(1).max(64),
+  lastSeq: z.number().int().min(0),
+});
+
+export type FeedHello = z.infer<typeof feedHello>;
 
 export const executionReport = z.object({
   type: z.literal('execution'),
@@ -28,3 +40,6 @@ const sequenced = { seq: z.number().int().positive() };
 export const feedReport = z.discriminatedUnion('type', [executionReport.extend(sequenced), orderStatusReport.extend(sequenced)]);
 
 export type FeedReport = z.infer<typeof feedReport>;
+
+/** Anything a feed connection receives. */
+export const feedMessage = z.discriminatedUnion('type', [feedHello, executionReport.extend(sequenced), orderStatusReport.extend(sequenced)]);
