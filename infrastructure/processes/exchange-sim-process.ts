@@ -13,6 +13,7 @@ export async function startExchangeSimulator(config: Config, logger: Logger, met
     ticksPerSecond: config.EXCHANGE_TICKS_PER_SECOND,
     ...(config.EXCHANGE_DAY_LENGTH_MS ? { dayCloseAt: Date.now() + config.EXCHANGE_DAY_LENGTH_MS } : {}),
     faults: config.EXCHANGE_FAULTS ? faultSettings.partial().parse(JSON.parse(config.EXCHANGE_FAULTS)) : {},
+    ...(config.EXCHANGE_STATE_DIR ? { stateDir: config.EXCHANGE_STATE_DIR } : {}),
     logger,
     metrics,
   });
@@ -21,13 +22,19 @@ export async function startExchangeSimulator(config: Config, logger: Logger, met
   return simulator;
 }
 
+/** A durable embedded mode (PGLITE_DATA_DIR) keeps its exchange's journal beside its database. */
+function exchangeStateDir(config: Config): Record<string, string> {
+  const directory = config.EXCHANGE_STATE_DIR ?? (config.PGLITE_DATA_DIR ? `${config.PGLITE_DATA_DIR}.exchange` : undefined);
+  return directory ? { EXCHANGE_STATE_DIR: directory } : {};
+}
+
 /**
  * Starts the simulator as a child process of this one (the embedded mode's exchange is still a
  * separate peer), waits until it answers, and gives a way to stop it.
  */
 export async function spawnExchangeSimulator(config: Config, logger: Logger): Promise<{ child: ChildProcess; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'exchange-sim'], {
-    env: { ...process.env, EXCHANGE_PORT: String(config.EXCHANGE_PORT), LOG_LEVEL: process.env.EXCHANGE_LOG_LEVEL ?? 'warn' },
+    env: { ...process.env, ...exchangeStateDir(config), EXCHANGE_PORT: String(config.EXCHANGE_PORT), LOG_LEVEL: process.env.EXCHANGE_LOG_LEVEL ?? 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const deadline = Date.now() + 30_000;
