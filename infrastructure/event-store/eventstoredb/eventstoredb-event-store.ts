@@ -31,6 +31,7 @@ import {
 } from '../../../application/event-store/event-store.ts';
 import { validateAppend } from '../../../application/event-store/validate-append.ts';
 import { chainHash, GENESIS_HASH } from '../../../application/event-store/event-chain.ts';
+import type { EventStoreDbClient } from './eventstoredb-client.ts';
 
 /** Where an event's chain hash lives in EventStoreDB: a metadata key the application never uses. */
 const HASH_KEY = '$hash';
@@ -42,7 +43,7 @@ const HASH_KEY = '$hash';
 export class EventStoreDbEventStore implements EventStore {
   private readonly subscriptions = new Set<AllSubscription>();
 
-  constructor(private readonly client: EventStoreDBClient) {}
+  constructor(private readonly client: EventStoreDbClient) {}
 
   static connect(connectionString: string): EventStoreDbEventStore {
     return new EventStoreDbEventStore(EventStoreDBClient.connectionString(connectionString));
