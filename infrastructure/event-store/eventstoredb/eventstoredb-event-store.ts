@@ -3,24 +3,18 @@ import {
   BACKWARDS,
   END,
   EventStoreDBClient,
-  FORWARDS,
   NO_STREAM,
   START,
   STREAM_EXISTS,
-  StreamNotFoundError,
   WrongExpectedVersionError,
   excludeSystemEvents,
   jsonEvent,
-  type AllStreamResolvedEvent,
   type AppendExpectedRevision,
-  type Position,
-  type ResolvedEvent,
 } from '@eventstore/db-client';
 import {
   WrongExpectedRevisionError,
   type AllSubscription,
   type AppendResult,
-  type EventMetadata,
   type EventStore,
   type EventToAppend,
   type ExpectedRevision,
@@ -31,22 +25,35 @@ import {
 } from '../../../application/event-store/event-store.ts';
 import { validateAppend } from '../../../application/event-store/validate-append.ts';
 import { chainHash, GENESIS_HASH } from '../../../application/event-store/event-chain.ts';
+import { newestUserEventPosition, readAllInPages } from './all-log-pages.ts';
 import type { EventStoreDbClient } from './eventstoredb-client.ts';
+import { HASH_KEY, readStreamRecords, toPosition, toRecordedEvent } from './eventstoredb-records.ts';
 
-/** Where an event's chain hash lives in EventStoreDB: a metadata key the application never uses. */
-const HASH_KEY = '$hash';
+export interface EventStoreDbOptions {
+  /** Records asked for per read of `$all`; system records count against it. */
+  readonly readPageSize?: number;
+}
+
+const DEFAULT_READ_COUNT = 4096;
 
 /**
- * The event store of record in production: EventStoreDB (KurrentDB) over gRPC.
- * Global positions are the commit positions of `$all`; system events (`$`-types) are hidden.
+ * The event store of record in production: EventStoreDB (KurrentDB) over gRPC, 22.6 or later.
+ * Global positions are the commit positions of `$all`; system records are hidden.
  */
 export class EventStoreDbEventStore implements EventStore {
   private readonly subscriptions = new Set<AllSubscription>();
+  private readonly pageSize: number;
 
-  constructor(private readonly client: EventStoreDbClient) {}
+  constructor(
+    private readonly client: EventStoreDbClient,
+    options: EventStoreDbOptions = {},
+  ) {
+    this.pageSize = options.readPageSize ?? 1024;
+    if (!Number.isInteger(this.pageSize) || this.pageSize < 1) throw new RangeError(`readPageSize must be a whole number from 1, not ${this.pageSize}`);
+  }
 
-  static connect(connectionString: string): EventStoreDbEventStore {
-    return new EventStoreDbEventStore(EventStoreDBClient.connectionString(connectionString));
+  static connect(connectionString: string, options: EventStoreDbOptions = {}): EventStoreDbEventStore {
+    return new EventStoreDbEventStore(EventStoreDBClient.connectionString(connectionString), options);
   }
 
   /**
@@ -89,50 +96,17 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    const backwards = options.direction === 'backwards';
-    const events: RecordedEvent[] = [];
-    try {
-      const read = this.client.readStream(streamId, {
-        direction: backwards ? BACKWARDS : FORWARDS,
-        fromRevision: options.fromRevision ?? (backwards ? END : START),
-        ...(options.maxCount === undefined ? {} : { maxCount: BigInt(options.maxCount) }),
-      });
-      for await (const resolved of read) {
-        const event = toRecordedEvent(resolved);
-        if (event) events.push(event);
-      }
-    } catch (error) {
-      if (error instanceof StreamNotFoundError) return [];
-      throw error;
-    }
-    return events;
+    const records = await readStreamRecords(this.client, streamId, options);
+    return records.map(toRecordedEvent).filter((event): event is RecordedEvent => event !== undefined);
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    const maxCount = options.maxCount ?? 4096;
-    const events: RecordedEvent[] = [];
-    // $all reads are inclusive of their start, and system events count against maxCount,
-    // so read in pages until enough user events are found or the log ends.
-    let from: Position | typeof START = options.after === undefined ? START : { commit: options.after, prepare: options.after };
-    for (;;) {
-      let seen = 0;
-      let last: Position | undefined;
-      for await (const resolved of this.client.readAll({ fromPosition: from, maxCount: BigInt(maxCount + 1), direction: FORWARDS })) {
-        seen += 1;
-        last = resolved.event?.position ?? last;
-        const event = toRecordedEvent(resolved);
-        if (!event || (options.after !== undefined && event.position <= options.after)) continue;
-        events.push(event);
-        if (events.length === maxCount) return events;
-      }
-      if (seen < maxCount + 1 || !last) return events;
-      from = last;
-    }
+    return readAllInPages(this.client, { after: options.after, maxCount: options.maxCount ?? DEFAULT_READ_COUNT, pageSize: this.pageSize });
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): AllSubscription {
     const subscription = this.client.subscribeToAll({
-      fromPosition: options.after === undefined ? START : { commit: options.after, prepare: options.after },
+      fromPosition: options.after === undefined ? START : toPosition(options.after),
       filter: excludeSystemEvents(),
     });
     const subscriptions = this.subscriptions;
@@ -153,11 +127,7 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async headPosition(): Promise<bigint> {
-    for await (const resolved of this.client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 64n })) {
-      const event = toRecordedEvent(resolved);
-      if (event) return event.position;
-    }
-    return 0n;
+    return newestUserEventPosition(this.client, this.pageSize);
   }
 
   async ping(): Promise<boolean> {
@@ -186,23 +156,4 @@ function toEsdbExpected(expected: ExpectedRevision): AppendExpectedRevision {
     default:
       return expected;
   }
-}
-
-function toRecordedEvent(resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedEvent | undefined {
-  const event = resolved.event;
-  if (!event || event.type.startsWith('$') || event.streamId.startsWith('$') || !event.isJson) return undefined;
-  const position = event.position?.commit ?? resolved.commitPosition;
-  if (position === undefined) return undefined;
-  const { [HASH_KEY]: hash, ...withoutHash } = event.metadata as unknown as EventMetadata & { [HASH_KEY]?: unknown };
-  return {
-    streamId: event.streamId,
-    revision: event.revision,
-    position,
-    id: event.id,
-    type: event.type,
-    data: event.data,
-    metadata: withoutHash,
-    recordedAt: event.created,
-    hash: typeof hash === 'string' ? hash : '',
-  };
 }
