@@ -43,8 +43,8 @@ export function positionOf(resolved: AllStreamResolvedEvent): bigint {
 
 /**
  * The store's view of a record: undefined for what the port hides (system streams and types,
- * and non-JSON events). An event whose position is missing or shared with others is an error,
- * never skipped: a reader must not lose it silently.
+ * which include the event id index's claims, and non-JSON events). An event whose position is
+ * missing or shared with others is an error, never skipped: a reader must not lose it silently.
  */
 export function toRecordedEvent(resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedEvent | undefined {
   const event = resolved.event;
