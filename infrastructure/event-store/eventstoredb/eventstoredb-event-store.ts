@@ -1,4 +1,4 @@
-import { BACKWARDS, END, EventStoreDBClient, NO_STREAM, START, WrongExpectedVersionError, excludeSystemEvents, jsonEvent } from '@eventstore/db-client';
+import { BACKWARDS, END, EventStoreDBClient, NO_STREAM, WrongExpectedVersionError, jsonEvent } from '@eventstore/db-client';
 import pRetry from 'p-retry';
 import {
   InvalidAppendError,
@@ -19,14 +19,16 @@ import { KeyedMutex } from '../../../application/shared/keyed-mutex.ts';
 import { newestUserEventPosition, readAllInPages } from './all-log-pages.ts';
 import { decideAppend } from './append-decision.ts';
 import type { EventStoreDbClient } from './eventstoredb-client.ts';
-import { HASH_KEY, readStreamRecords, toPosition, toRecordedEvent } from './eventstoredb-records.ts';
+import { HASH_KEY, readStreamRecords, toRecordedEvent } from './eventstoredb-records.ts';
 import { CLAIM_STREAM_PREFIX, EventIdClaims } from './event-id-claims.ts';
+import { DEFAULT_RESUBSCRIBE, ResubscribingAllSubscription, type ResubscribeOptions } from './resubscribing-all-subscription.ts';
 
 export interface EventStoreDbOptions {
   /** Records asked for per read of `$all`; system records count against it. */
   readonly readPageSize?: number;
   /** How long an append keeps retrying races lost to other processes writing its stream. */
   readonly raceTimeoutMs?: number;
+  readonly resubscribe?: Partial<ResubscribeOptions>;
 }
 
 const DEFAULT_READ_COUNT = 4096;
@@ -131,25 +133,11 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): AllSubscription {
-    const subscription = this.client.subscribeToAll({
-      fromPosition: options.after === undefined ? START : toPosition(options.after),
-      filter: excludeSystemEvents(),
-    });
-    const subscriptions = this.subscriptions;
-    const wrapped: AllSubscription = {
-      async *[Symbol.asyncIterator]() {
-        for await (const resolved of subscription) {
-          const event = toRecordedEvent(resolved);
-          if (event) yield event;
-        }
-      },
-      async close() {
-        subscriptions.delete(wrapped);
-        await subscription.unsubscribe();
-      },
-    };
-    subscriptions.add(wrapped);
-    return wrapped;
+    const subscription: AllSubscription = new ResubscribingAllSubscription(this.client, options.after, { ...DEFAULT_RESUBSCRIBE, ...this.options.resubscribe }, () =>
+      this.subscriptions.delete(subscription),
+    );
+    this.subscriptions.add(subscription);
+    return subscription;
   }
 
   async headPosition(): Promise<bigint> {
