@@ -13,8 +13,10 @@ function givenAServer() {
 }
 
 describe('EventStoreDB adapter: a subscription the server drops', () => {
-  it('resumes after the last delivered event: no gap, no repeat', async () => {
-    const { client, store } = givenAServer();
+  it('resumes after the last delivered event: no gap, no repeat, and says it was dropped', async () => {
+    const client = new FakeEventStoreDbClient();
+    const drops: unknown[] = [];
+    const store = new EventStoreDbEventStore(client, { resubscribe: { ...FAST, onDropped: (error) => drops.push(error) } });
     const stream = uniqueStream();
     const written = events(6);
     await store.append(stream, written.slice(0, 3), 'no_stream');
@@ -30,6 +32,7 @@ describe('EventStoreDB adapter: a subscription the server drops', () => {
     expect(idsOf(delivered)).toEqual(written.map((event) => event.id));
     expect(subscription.items).toHaveLength(6);
     expect(client.subscriptionsOpened).toBe(2);
+    expect(drops).toEqual([expect.any(UnavailableError)]);
   });
 
   it('resubscribes from the checkpoint it was opened with when dropped before delivering anything', async () => {

@@ -10,6 +10,7 @@ export interface ResubscribeOptions {
   /** Wait before the first resubscription; it doubles with each drop in a row, up to `maxDelayMs`. */
   readonly minDelayMs: number;
   readonly maxDelayMs: number;
+  /** Told of each drop it will resubscribe after (the last one is thrown instead). */
   readonly onDropped?: (error: unknown, dropsInARow: number) => void;
 }
 
@@ -68,8 +69,8 @@ export class ResubscribingAllSubscription implements AllSubscription {
         }
         if (this.stop.signal.aborted) return;
         drops += 1;
-        this.options.onDropped?.(cause, drops);
         if (drops > this.options.attempts) throw new SubscriptionDroppedError(drops, cause);
+        this.options.onDropped?.(cause, drops);
         const delay = Math.min(this.options.maxDelayMs, this.options.minDelayMs * 2 ** (drops - 1));
         await sleep(delay, undefined, { signal: this.stop.signal }).catch(() => undefined);
       }
