@@ -35,7 +35,8 @@ function exchangeStateDir(config: Config): Record<string, string> {
 export async function spawnExchangeSimulator(config: Config, logger: Logger): Promise<{ child: ChildProcess; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'exchange-sim'], {
     env: { ...process.env, ...exchangeStateDir(config), EXCHANGE_PORT: String(config.EXCHANGE_PORT), LOG_LEVEL: process.env.EXCHANGE_LOG_LEVEL ?? 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    // The channel is the child's lifeline: it closes when this process dies, however it dies.
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const deadline = Date.now() + 30_000;
   for (;;) {
