@@ -60,10 +60,13 @@ export function orderSteps(deps: OrderStepDependencies) {
     return loaded.state.status === 'none' ? undefined : loaded.state;
   }
 
-  /** Kept once per distinct report (its id derives from the report), whoever sees it again. */
+  /**
+   * Kept once per report (its id derives from the report alone), whoever sees it again and
+   * whatever the order has become meanwhile.
+   */
   async function recordAnomaly(anomaly: Anomaly): Promise<void> {
     deps.onAnomaly?.(anomaly);
-    const id = deterministicId(`anomaly/${anomaly.kind}/${JSON.stringify(anomaly.report)}`);
+    const id = deterministicId(`anomaly/${JSON.stringify(anomaly.report)}`);
     await deps.store.append(ANOMALY_STREAM, [{ id, type: 'ExchangeReportAnomalous', data: anomaly, metadata: { correlationId: id, causationId: id, principal: deps.principal } }], 'any');
   }
 

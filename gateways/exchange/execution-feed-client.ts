@@ -27,9 +27,18 @@ export interface ExecutionFeedClientOptions {
  * applied (duplicates), holds back what arrives early (reordering), and after any disconnect or
  * a gap that does not close, reconnects asking for everything after the last report it applied.
  */
+/** One connection's view: whether its first hello came, and whether it was given up on. */
+interface Connection {
+  readonly socket: WebSocket;
+  greeted: boolean;
+  abandoned: boolean;
+}
+
 export class ExecutionFeedClient {
   private applied: number;
   private session: string | undefined;
+  /** How many reports the session being applied has, as its latest hello said. */
+  private sessionEnd = 0;
   private readonly early = new Map<number, FeedReport>();
   private socket: WebSocket | undefined;
   private stopped = false;
@@ -67,6 +76,7 @@ export class ExecutionFeedClient {
     const session = this.session === undefined ? '' : `&session=${encodeURIComponent(this.session)}`;
     const socket = new WebSocket(`${this.options.url}?since=${this.applied}${session}`);
     this.socket = socket;
+    const connection: Connection = { socket, greeted: false, abandoned: false };
     socket.on('open', () => {
       this.reconnects = 0;
     });
@@ -79,7 +89,7 @@ export class ExecutionFeedClient {
         return;
       }
       const message = parsed;
-      this.chain = this.chain.then(() => (message.type === 'hello' ? this.greet(message) : this.receive(message))).catch((error: unknown) => {
+      this.chain = this.chain.then(() => (connection.abandoned ? undefined : message.type === 'hello' ? this.greet(message, connection) : this.receive(message))).catch((error: unknown) => {
         // Applying failed: start again from the last applied report.
         this.options.onError?.(error);
         this.socket?.terminate();
@@ -99,23 +109,38 @@ export class ExecutionFeedClient {
     });
   }
 
-  /** A connection's first message: a session other than ours means the exchange started again. */
-  private async greet(hello: FeedHello): Promise<void> {
-    if (hello.session === this.session) return;
+  /**
+   * A session begins on this connection. Ours again: it says how far ours goes. Another as the
+   * connection's first: the exchange does not know ours (it forgot it), so what we missed of it is
+   * gone. Another after ours: the exchange sent all of ours first, so a later session is taken up
+   * only once every report of ours is applied — else one was lost on the way, and we ask again.
+   */
+  private async greet(hello: FeedHello, connection: Connection): Promise<void> {
+    const first = !connection.greeted;
+    connection.greeted = true;
+    if (hello.session === this.session) {
+      this.sessionEnd = hello.lastSeq;
+      return;
+    }
     const previous = this.session;
+    if (previous !== undefined && !first && this.applied < this.sessionEnd) {
+      connection.abandoned = true;
+      connection.socket.terminate();
+      return;
+    }
+    // Without a session of our own, `after` was taken as a place in this one.
     if (previous !== undefined) {
-      // The exchange sends a client of another session its feed from the start.
       this.applied = 0;
       this.early.clear();
-      await this.options.onNewSession?.(hello.session, previous);
-    } else {
-      await this.options.onNewSession?.(hello.session, undefined);
     }
+    await this.options.onNewSession?.(hello.session, previous);
     this.session = hello.session;
+    this.sessionEnd = hello.lastSeq;
   }
 
   private async receive(incoming: FeedReport): Promise<void> {
-    if (incoming.seq <= this.applied) return;
+    // A report of another session (one that came late, out of order) is sent again if it matters.
+    if (incoming.session !== this.session || incoming.seq <= this.applied) return;
     this.early.set(incoming.seq, incoming);
     for (let next = this.early.get(this.applied + 1); next; next = this.early.get(this.applied + 1)) {
       await this.options.apply(next);

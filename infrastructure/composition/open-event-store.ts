@@ -30,7 +30,9 @@ export async function openStores(config: Config, logger: Logger): Promise<Stores
           onError: (error) => logger.warn({ err: error }, 'event store connection problem'),
         })
       : // loadConfig guarantees the URL when EVENT_STORE=eventstoredb.
-        EventStoreDbEventStore.connect(config.EVENTSTORE_URL!);
+        EventStoreDbEventStore.connect(config.EVENTSTORE_URL!, {
+          resubscribe: { onDropped: (error, dropsInARow) => logger.warn({ err: error, dropsInARow }, 'event store subscription dropped; resubscribing') },
+        });
   return {
     eventStore,
     readModels,

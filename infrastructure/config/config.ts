@@ -71,6 +71,8 @@ const environmentSchema = z
     EXCHANGE_TICKS_PER_SECOND: z.coerce.number().min(0).max(200_000).default(1_000),
     EXCHANGE_DAY_LENGTH_MS: z.coerce.number().int().min(1).optional(),
     EXCHANGE_FAULTS: z.string().optional(),
+    /** Where the simulated exchange journals its orders and reports, to know them after a restart (it forgets them without). */
+    EXCHANGE_STATE_DIR: z.string().min(1).optional(),
     RECONCILE_EVERY_MS: z.coerce.number().int().min(50).max(600_000).default(2_000),
     RECONCILE_AFTER_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
     /** Crash drills only: workflow steps after which this process kills itself (comma-separated). */

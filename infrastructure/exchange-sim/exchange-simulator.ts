@@ -10,6 +10,7 @@ import { referenceUniverse } from '../market/reference-universe.ts';
 import { createHttpMetrics } from '../observability/metrics.ts';
 import { executionReport } from '../../gateways/exchange/wire/feed-report.ts';
 import { adminGuard } from './admin-guard.ts';
+import { ExchangeJournal } from './exchange-journal.ts';
 import { ExecutionFeed } from './execution-feed.ts';
 import { FaultInjector, faultSettings, type FaultSettings } from './faults.ts';
 import { MatchingEngine, type ExchangeOrder } from './matching-engine.ts';
@@ -27,6 +28,8 @@ export interface ExchangeSimulatorOptions {
   readonly adminToken?: string;
   /** Names this run in every order id and on the feed; a fresh one per start when absent. */
   readonly session?: string;
+  /** Where it keeps its orders and reports across restarts; without it, a restart forgets everything. */
+  readonly stateDir?: string;
   readonly logger: Logger;
   readonly metrics: Registry;
 }
@@ -77,6 +80,7 @@ export class ExchangeSimulator {
   /** This run of the exchange: a restarted exchange is a new session that knows none of the old orders. */
   readonly session: string;
   private readonly tickClients = new Set<WebSocket>();
+  private readonly sockets = new WebSocketServer({ noServer: true });
   private ticker: NodeJS.Timeout | undefined;
   private closer: NodeJS.Timeout | undefined;
   private ticksPerSecond: number;
@@ -92,16 +96,31 @@ export class ExchangeSimulator {
     this.ticksDropped = new Counter({ name: 'exchange_ticks_dropped_total', help: 'Ticks not sent to a tick-feed client with too much unsent already', registers });
     const universe = referenceUniverse({ seed: options.seed, generated: options.universeSize });
     this.market = new SimulatedMarket(universe, options.seed, Date.now);
-    this.faults = new FaultInjector(faultSettings.parse(options.faults ?? {}), options.seed);
+    const faultsFired = new Counter({ name: 'exchange_faults_total', help: 'Faults the simulated exchange injected, by kind', labelNames: ['kind'], registers });
+    this.faults = new FaultInjector(faultSettings.parse(options.faults ?? {}), options.seed, (kind) => faultsFired.inc({ kind }));
     this.session = options.session ?? `S${randomBytes(4).toString('hex')}`;
-    this.feed = new ExecutionFeed(this.faults, () => new Date(), this.session);
-    this.engine = new MatchingEngine(this.market, (report) => this.feed.publish(report), this.session);
+    const journal = options.stateDir ? new ExchangeJournal(options.stateDir) : undefined;
+    const kept = journal?.read() ?? { sessions: [], orders: [], bookReports: [] };
+    this.engine = new MatchingEngine(this.market, (report) => this.feed.publish(report), this.session, (order) => journal?.order(this.session, order));
+    // What an earlier run took is known again; what of it was still open is canceled by the
+    // restart, reported at the end of its session's feed.
+    const stillOpen = this.engine.restore(kept.orders, kept.bookReports);
+    const last = kept.sessions.at(-1);
+    for (const order of stillOpen) {
+      order.status = 'canceled';
+      order.rejectReason = 'exchange_restart';
+      const session = last!;
+      const report = { type: 'order_status', externalOrderId: order.externalOrderId, clientOrderId: order.clientOrderId, status: 'canceled', reason: 'exchange_restart', session: session.session, seq: session.log.length + 1, ts: new Date().toISOString() } as const;
+      session.log.push(report);
+      journal!.report(report);
+    }
+    this.feed = new ExecutionFeed(this.faults, () => new Date(), this.session, kept.sessions, (report, injected) => journal?.report(report, injected));
     this.app = this.buildApp();
   }
 
   async listen(host: string, port: number): Promise<string> {
     await this.app.listen({ host, port });
-    const sockets = new WebSocketServer({ noServer: true });
+    const { sockets } = this;
     this.app.server.on('upgrade', (request: IncomingMessage, socket, head) => {
       const url = new URL(request.url ?? '/', 'http://exchange');
       if (url.pathname !== '/v1/executions' && url.pathname !== '/v1/ticks') return socket.destroy();
@@ -124,7 +143,7 @@ export class ExchangeSimulator {
   async close(): Promise<void> {
     clearInterval(this.ticker);
     clearTimeout(this.closer);
-    for (const client of this.tickClients) client.terminate();
+    for (const client of this.sockets.clients) client.terminate();
     await this.app.close();
   }
 
@@ -195,11 +214,11 @@ export class ExchangeSimulator {
     const faulty = async (): Promise<void> => {
       const { settings } = this.faults;
       if (settings.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, settings.latencyMs));
-      if (this.faults.chance(settings.errorRate)) throw Object.assign(new Error('simulated exchange error'), { statusCode: 503 });
+      if (this.faults.fires('error')) throw Object.assign(new Error('simulated exchange error'), { statusCode: 503 });
     };
     const hangMaybe = async (): Promise<void> => {
       // The call acted, but the answer is late: exactly what a client timeout cannot tell apart.
-      if (this.faults.chance(this.faults.settings.timeoutRate)) await new Promise((resolve) => setTimeout(resolve, this.faults.settings.timeoutMs));
+      if (this.faults.fires('timeout')) await new Promise((resolve) => setTimeout(resolve, this.faults.settings.timeoutMs));
     };
 
     app.post('/v1/orders', { schema: { body: orderRequest } }, async (request, reply) => {
@@ -255,7 +274,7 @@ export class ExchangeSimulator {
         schema: { body: executionReport },
       },
       async (request) => {
-        this.feed.publish(request.body);
+        this.feed.publish(request.body, true);
         return { seq: this.feed.lastSeq };
       },
     );

@@ -3,61 +3,80 @@ import type { FeedHello } from '../../gateways/exchange/wire/feed-report.ts';
 import type { FaultInjector } from './faults.ts';
 import type { FeedReport } from './matching-engine.ts';
 
-export type SequencedReport = FeedReport & { readonly seq: number; readonly ts: string };
+export type SequencedReport = FeedReport & { readonly session: string; readonly seq: number; readonly ts: string };
+
+interface Client {
+  readonly socket: WebSocket;
+  held: SequencedReport | undefined;
+}
 
 /**
- * The execution feed: every report gets the next sequence number and is kept, so a client that
- * reconnects with `since=N` receives everything after N, in order. Sequence numbers count within
- * one session (one run of the exchange): each connection first gets a `hello` naming it, and a
- * client that names another session is sent this session's feed from the start. Faults may
- * duplicate, reorder or cut what a connection receives — never what the log holds.
+ * The execution feed: every report gets the next sequence number of its session (one run of the
+ * exchange) and is kept, so a client that reconnects with `since=N&session=S` receives everything
+ * after N, in order. Each session a connection is sent opens with a `hello` naming it: a client
+ * behind in an earlier session (one a restarted exchange kept in its journal) gets the rest of
+ * that one, then each later session from its start. A client naming a session the exchange does
+ * not know is sent the current one from its start. Faults may duplicate, reorder or cut what a
+ * connection receives — never what the log holds.
  */
 export class ExecutionFeed {
-  private readonly log: SequencedReport[] = [];
-  private readonly clients = new Set<{ socket: WebSocket; held: SequencedReport | undefined }>();
+  /** Every session's log, oldest first; the last is the current one. */
+  private readonly sessions: Array<{ readonly session: string; readonly log: SequencedReport[] }>;
+  private readonly clients = new Set<Client>();
 
   constructor(
     private readonly faults: FaultInjector,
     private readonly now: () => Date,
     readonly session = 'S0',
-  ) {}
-
-  get lastSeq(): number {
-    return this.log.length;
+    earlier: ReadonlyArray<{ readonly session: string; readonly log: SequencedReport[] }> = [],
+    private readonly onPublished: (report: SequencedReport, injected: boolean) => void = () => undefined,
+  ) {
+    this.sessions = [...earlier, { session, log: [] }];
   }
 
-  publish(report: FeedReport): void {
-    const sequenced = { ...report, seq: this.log.length + 1, ts: this.now().toISOString() } as SequencedReport;
-    this.log.push(sequenced);
+  get lastSeq(): number {
+    return this.sessions.at(-1)!.log.length;
+  }
+
+  /** `injected`: a drill's report (`POST /admin/reports`), sent like any other. */
+  publish(report: FeedReport, injected = false): void {
+    const log = this.sessions.at(-1)!.log;
+    const sequenced = { ...report, session: this.session, seq: log.length + 1, ts: this.now().toISOString() } as SequencedReport;
+    log.push(sequenced);
+    this.onPublished(sequenced, injected);
     for (const client of this.clients) this.deliver(client, sequenced);
   }
 
-  /** `session`: the one the client's `since` counts in; absent, `since` is taken as this session's. */
+  /** `session`: the one the client's `since` counts in; absent, `since` is taken as the current session's. */
   attach(socket: WebSocket, since: number, session?: string): void {
-    const client = { socket, held: undefined as SequencedReport | undefined };
-    this.clients.add(client);
+    const client: Client = { socket, held: undefined };
     socket.on('close', () => this.clients.delete(client));
-    const hello: FeedHello = { type: 'hello', session: this.session, lastSeq: this.lastSeq };
-    socket.send(JSON.stringify(hello));
-    const from = session === undefined || session === this.session ? Math.max(0, since) : 0;
-    for (const report of this.log.slice(from)) this.deliver(client, report);
+    const asked = session === undefined ? this.sessions.length - 1 : this.sessions.findIndex((entry) => entry.session === session);
+    const first = asked < 0 ? this.sessions.length - 1 : asked;
+    for (let index = first; index < this.sessions.length; index += 1) {
+      const { session: name, log } = this.sessions[index]!;
+      const hello: FeedHello = { type: 'hello', session: name, lastSeq: log.length };
+      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(hello));
+      for (const report of log.slice(index === first && asked >= 0 ? Math.max(0, since) : 0)) this.deliver(client, report);
+    }
+    // Live reports only once the client has everything before them (all of the above is one turn).
+    this.clients.add(client);
   }
 
-  private deliver(client: { socket: WebSocket; held: SequencedReport | undefined }, report: SequencedReport): void {
-    const { settings } = this.faults;
+  private deliver(client: Client, report: SequencedReport): void {
     const send = (message: SequencedReport): void => {
       if (client.socket.readyState === client.socket.OPEN) client.socket.send(JSON.stringify(message));
     };
-    if (!client.held && this.faults.chance(settings.reorderRate)) {
+    if (!client.held && this.faults.fires('reorder')) {
       client.held = report;
       return;
     }
     send(report);
-    if (report.type === 'execution' && this.faults.chance(settings.duplicateRate)) send(report);
+    if (report.type === 'execution' && this.faults.fires('duplicate')) send(report);
     if (client.held) {
       send(client.held);
       client.held = undefined;
     }
-    if (this.faults.chance(settings.dropRate)) client.socket.terminate();
+    if (this.faults.fires('drop')) client.socket.terminate();
   }
 }

@@ -24,18 +24,27 @@ export type FaultSettings = z.infer<typeof faultSettings>;
 
 export const NO_FAULTS: FaultSettings = faultSettings.parse({});
 
-/** Draws fault decisions from a seeded generator, so a run with faults can be replayed. */
+export type FaultKind = 'error' | 'timeout' | 'drop' | 'duplicate' | 'reorder';
+
+/**
+ * Draws fault decisions from a seeded generator, so a run with faults can be replayed; each fault
+ * that fires is told to `onFault` (the simulator counts them, so a drill can show each fired).
+ */
 export class FaultInjector {
   private random: () => number;
 
   constructor(
     public settings: FaultSettings,
     seed: number,
+    private readonly onFault: (kind: FaultKind) => void = () => undefined,
   ) {
     this.random = seededRandom(seed ^ 0x5eed);
   }
 
-  chance(rate: number): boolean {
-    return rate > 0 && this.random() < rate;
+  fires(kind: FaultKind): boolean {
+    const rate = this.settings[`${kind}Rate`];
+    const fired = rate > 0 && this.random() < rate;
+    if (fired) this.onFault(kind);
+    return fired;
   }
 }

@@ -62,7 +62,35 @@ export class MatchingEngine {
     private readonly market: SimulatedMarket,
     private readonly report: (report: FeedReport) => void,
     private readonly session = 'S0',
+    /** Told of each order when taken, and again when refused (the journal). */
+    private readonly onOrder: (order: ExchangeOrder) => void = () => undefined,
   ) {}
+
+  /**
+   * Orders an earlier run took, with their fills and ends from its reports: known again by both
+   * ids, none resting. Returns those that were still open, for the restart to cancel.
+   */
+  restore(orders: Iterable<Omit<ExchangeOrder, 'executions' | 'filledQty'>>, reports: Iterable<FeedReport>): ExchangeOrder[] {
+    for (const kept of orders) {
+      const order: ExchangeOrder = { ...kept, filledQty: 0, executions: [] };
+      this.byClientId.set(order.clientOrderId, order);
+      this.byExternalId.set(order.externalOrderId, order);
+    }
+    for (const report of reports) {
+      const order = this.byExternalId.get(report.externalOrderId);
+      if (!order) continue;
+      if (report.type === 'order_status') {
+        order.status = report.status;
+        continue;
+      }
+      const { executionId, externalOrderId, clientOrderId, symbol, side, qty, priceCents, leavesQty } = report;
+      const execution: Execution = { executionId, externalOrderId, clientOrderId, symbol, side, qty, priceCents, leavesQty };
+      order.executions.push(execution);
+      order.filledQty += execution.qty;
+      order.status = order.filledQty >= order.qty ? 'filled' : 'partially_filled';
+    }
+    return [...this.byExternalId.values()].filter((order) => OPEN.includes(order.status));
+  }
 
   find(clientOrderId: string): ExchangeOrder | undefined {
     return this.byClientId.get(clientOrderId);
@@ -79,10 +107,12 @@ export class MatchingEngine {
     const order: ExchangeOrder = { ...request, externalOrderId: `EX-${this.session}-${String(this.nextOrder++).padStart(8, '0')}`, status: 'accepted', filledQty: 0, executions: [] };
     this.byClientId.set(order.clientOrderId, order);
     this.byExternalId.set(order.externalOrderId, order);
+    this.onOrder(order);
     const quote = this.market.quote(order.symbol);
     if (!quote) {
       order.status = 'rejected';
       order.rejectReason = 'unknown_symbol';
+      this.onOrder(order);
       return { order, created: true };
     }
     if (order.timeInForce === 'fok' && this.fillableNow(order, quote) < order.qty) {

@@ -21,18 +21,22 @@ export async function startExchangeSimulator(config: Config, logger: Logger, met
     ...(config.EXCHANGE_DAY_LENGTH_MS ? { dayCloseAt: Date.now() + config.EXCHANGE_DAY_LENGTH_MS } : {}),
     faults: config.EXCHANGE_FAULTS ? faultSettings.partial().parse(JSON.parse(config.EXCHANGE_FAULTS)) : {},
     ...(config.EXCHANGE_ADMIN_TOKEN ? { adminToken: config.EXCHANGE_ADMIN_TOKEN } : {}),
+    ...(config.EXCHANGE_STATE_DIR ? { stateDir: config.EXCHANGE_STATE_DIR } : {}),
     logger,
     metrics,
   });
   const url = await simulator.listen(config.EXCHANGE_HOST, config.EXCHANGE_PORT);
   logger.info({ url, session: simulator.session, seed: config.EXCHANGE_SEED, ticksPerSecond: config.EXCHANGE_TICKS_PER_SECOND, admin: config.EXCHANGE_ADMIN_TOKEN ? 'token' : 'off' }, 'exchange simulator listening');
   // A parent that started this process (the embedded mode) learns the address from here, not by
-  // guessing a port someone else may hold; and this process does not outlive it.
-  if (process.send) {
-    process.send({ exchangeListening: url } satisfies Listening);
-    process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
-  }
+  // guessing a port someone else may hold (the channel's close also stops this process: graceful-shutdown.ts).
+  process.send?.({ exchangeListening: url } satisfies Listening);
   return simulator;
+}
+
+/** A durable embedded mode (PGLITE_DATA_DIR) keeps its exchange's journal beside its database. */
+function exchangeStateDir(config: Config): Record<string, string> {
+  const directory = config.EXCHANGE_STATE_DIR ?? (config.PGLITE_DATA_DIR ? `${config.PGLITE_DATA_DIR}.exchange` : undefined);
+  return directory ? { EXCHANGE_STATE_DIR: directory } : {};
 }
 
 /**
@@ -46,6 +50,7 @@ export async function spawnExchangeSimulator(config: Config, logger: Logger): Pr
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'exchange-sim'], {
     env: {
       ...process.env,
+      ...exchangeStateDir(config),
       EXCHANGE_PORT: String(config.EXCHANGE_PORT),
       EXCHANGE_HOST: config.EXCHANGE_HOST,
       EXCHANGE_ADMIN_TOKEN: config.EXCHANGE_ADMIN_TOKEN ?? randomBytes(32).toString('base64url'),

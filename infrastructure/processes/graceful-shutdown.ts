@@ -29,4 +29,7 @@ export function exitGracefullyOnSignals(logger: Logger, graceMs: number, stop: (
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
+  // A child with a channel to its parent (the embedded mode's exchange) goes when the parent
+  // does, even one killed with SIGKILL, instead of living on as an orphan on its port.
+  if (process.send) process.once('disconnect', () => onSignal('SIGTERM'));
 }

@@ -3,6 +3,7 @@ import {
   InvalidAppendError,
   WrongExpectedRevisionError,
   type EventStore,
+  type ExpectedRevision,
   type RecordedEvent,
 } from '../../application/event-store/event-store.ts';
 import { ChainVerifier, GENESIS_HASH, chainHash } from '../../application/event-store/event-chain.ts';
@@ -10,20 +11,37 @@ import { anEvent, events, idsOf, take, uniqueStream } from '../support/events.ts
 
 export interface ContractSubject {
   readonly store: EventStore;
+  /**
+   * Writes `count` records the store keeps in its log but hides from readers of it (EventStoreDB's
+   * system records); absent for stores that have none.
+   */
+  readonly writeHiddenRecords?: (count: number) => Promise<void>;
   cleanup(): Promise<void>;
 }
 
+export interface ContractStoreOptions {
+  /**
+   * Records an adapter reads from its log at a time, where it pages on its own (EventStoreDB's
+   * reads of `$all`, the SQL stores' subscriptions). The contract makes it tiny, so every read
+   * crosses page boundaries.
+   */
+  readonly readPageSize: number;
+}
+
+const TINY_PAGES: ContractStoreOptions = { readPageSize: 3 };
+
 /**
- * EventStoreDB's semantics, held against every adapter. Tests share one store, so each writes
- * its own streams and reads `$all` only after a position it noted first.
+ * EventStoreDB's semantics, held against every adapter; where the server's own differ, the
+ * contract's are ADR 0016's. Tests share one store, so each writes its own streams and reads
+ * `$all` only after a position it noted first.
  */
-export function describeEventStoreContract(adapter: string, open: () => Promise<ContractSubject>): void {
+export function describeEventStoreContract(adapter: string, open: (options: ContractStoreOptions) => Promise<ContractSubject>): void {
   describe(`event store contract: ${adapter}`, () => {
     let subject: ContractSubject;
     let store: EventStore;
 
     beforeAll(async () => {
-      subject = await open();
+      subject = await open(TINY_PAGES);
       store = subject.store;
     });
     afterAll(async () => {
@@ -194,7 +212,7 @@ export function describeEventStoreContract(adapter: string, open: () => Promise<
         expect(await store.readStream(stream)).toHaveLength(3);
       });
 
-      it('the same events expected at another place are a conflict', async () => {
+      it('the same events expected at another place are a conflict, the current revision included', async () => {
         const stream = uniqueStream();
         const batch = events(1);
         await store.append(stream, batch, 'no_stream');
@@ -204,6 +222,44 @@ export function describeEventStoreContract(adapter: string, open: () => Promise<
 
         expect(failure).toBeInstanceOf(WrongExpectedRevisionError);
         expect(await store.readStream(stream)).toHaveLength(2);
+      });
+
+      it.each<ExpectedRevision>(['any', 'stream_exists'])('the same events retried with "%s" after later appends succeed without duplicating', async (expected) => {
+        const stream = uniqueStream();
+        await store.append(stream, events(1), 'no_stream');
+        const batch = events(2);
+        const first = await store.append(stream, batch, expected);
+        await store.append(stream, events(2), expected);
+
+        const again = await store.append(stream, batch, expected);
+
+        expect(again).toMatchObject({ nextExpectedRevision: first.nextExpectedRevision, position: first.position });
+        expect(again.alreadyWritten ?? true).toBe(true);
+        expect(await store.readStream(stream)).toHaveLength(5);
+      });
+
+      it('a batch only partly written before is a conflict, even with "any"', async () => {
+        const stream = uniqueStream();
+        const [x, y, z] = events(3);
+        await store.append(stream, [x!, y!], 'any');
+
+        const failure = await store.append(stream, [x!, z!], 'any').catch((error: unknown) => error);
+
+        expect(failure).toBeInstanceOf(WrongExpectedRevisionError);
+        expect(idsOf(await store.readStream(stream))).toEqual([x!.id, y!.id]);
+      });
+
+      it.each<ExpectedRevision>(['any', 'no_stream', 'stream_exists', 0n])('an event id already used by another stream is refused with "%s"', async (expected) => {
+        const [used, other] = [uniqueStream(), uniqueStream()];
+        const event = anEvent();
+        await store.append(used, [event], 'no_stream');
+        if (expected !== 'no_stream') await store.append(other, events(1), 'no_stream');
+
+        const failure = await store.append(other, [event], expected).catch((error: unknown) => error);
+
+        expect(failure).toBeInstanceOf(InvalidAppendError);
+        expect(idsOf(await store.readStream(other))).not.toContain(event.id);
+        expect(idsOf(await store.readStream(used))).toEqual([event.id]);
       });
     });
 
@@ -277,9 +333,40 @@ export function describeEventStoreContract(adapter: string, open: () => Promise<
         expect(limited).toHaveLength(2);
       });
 
+      it.each([1, 2, 5])('a reader paging through it %i events at a time sees every event once, in order', async (pageSize) => {
+        const after = await store.headPosition();
+        const [a, b, c] = [uniqueStream(), uniqueStream(), uniqueStream()];
+        await subject.writeHiddenRecords?.(2);
+        await store.append(a, events(2), 'no_stream');
+        await subject.writeHiddenRecords?.(pageSize + 1);
+        await store.append(b, events(3), 'no_stream');
+        await store.append(a, events(1), 1n);
+        await subject.writeHiddenRecords?.(1);
+        await store.append(c, events(4), 'any');
+        await subject.writeHiddenRecords?.(3);
+        const expected = await allOf([a, b, c], after, 10);
+
+        const paged: RecordedEvent[] = [];
+        for (let from = after, page = await store.readAll({ after: from, maxCount: pageSize }); page.length > 0; page = await store.readAll({ after: from, maxCount: pageSize })) {
+          expect(page.length).toBeLessThanOrEqual(pageSize);
+          paged.push(...page);
+          from = page[page.length - 1]!.position;
+        }
+
+        expect(idsOf(paged.filter((event) => [a, b, c].includes(event.streamId)))).toEqual(idsOf(expected));
+        expect(new Set(idsOf(paged)).size).toBe(paged.length);
+      });
+
       it('reports a head position at or after the last append', async () => {
         const result = await store.append(uniqueStream(), events(1), 'no_stream');
         await expect.poll(() => store.headPosition(), { timeout: 5_000 }).toBeGreaterThanOrEqual(result.position);
+      });
+
+      it('reports the last event as the head, however many hidden records follow it', async () => {
+        const result = await store.append(uniqueStream(), events(2), 'no_stream');
+        await subject.writeHiddenRecords?.(70);
+
+        await expect.poll(() => store.headPosition(), { timeout: 5_000 }).toBe(result.position);
       });
     });
 

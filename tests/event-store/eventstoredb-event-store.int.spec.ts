@@ -1,13 +1,26 @@
+import { EventStoreDBClient } from '@eventstore/db-client';
 import { describe, it } from 'vitest';
 import { EventStoreDbEventStore } from '../../infrastructure/event-store/eventstoredb/eventstoredb-event-store.ts';
+import { uniqueStream } from '../support/events.ts';
 import { describeEventStoreContract } from './event-store.contract.ts';
 
 const url = process.env.EVENTSTORE_URL;
 
 if (url) {
-  describeEventStoreContract(`EventStoreDB (${new URL(url).host})`, async () => {
-    const store = EventStoreDbEventStore.connect(url);
-    return { store, cleanup: () => store.close() };
+  describeEventStoreContract(`EventStoreDB (${new URL(url).host})`, async ({ readPageSize }) => {
+    const store = EventStoreDbEventStore.connect(url, { readPageSize });
+    // Stream metadata is a `$metadata` record in `$all`: a system record the store hides.
+    const raw = EventStoreDBClient.connectionString(url);
+    return {
+      store,
+      async writeHiddenRecords(count) {
+        for (let i = 0; i < count; i += 1) await raw.setStreamMetadata(uniqueStream('hidden'), { maxCount: 1_000 });
+      },
+      async cleanup() {
+        await store.close();
+        await raw.dispose();
+      },
+    };
   });
 } else {
   const reason =

@@ -2,9 +2,9 @@ import { openPostgresEventStore } from '../../infrastructure/event-store/postgre
 import { createTestDatabase } from '../support/postgres-test-database.ts';
 import { describeEventStoreContract } from './event-store.contract.ts';
 
-describeEventStoreContract('PostgreSQL (pg, application role)', async () => {
+describeEventStoreContract('PostgreSQL (pg, application role)', async ({ readPageSize }) => {
   const database = await createTestDatabase('contract');
-  const store = await openPostgresEventStore({ connectionString: database.appUrl });
+  const store = await openPostgresEventStore({ connectionString: database.appUrl, subscription: { batchSize: readPageSize } });
   return {
     store,
     async cleanup() {

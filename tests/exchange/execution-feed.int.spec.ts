@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ExecutionFeedClient, type FeedReport } from '../../gateways/exchange/execution-feed-client.ts';
@@ -82,5 +85,97 @@ describe('execution feed over WebSocket', () => {
       await client.stop();
       await exchange.close();
     }
+  });
+
+  describe('across restarts of the exchange (sessions)', () => {
+    const started = (options: { stateDir?: string; faults?: Record<string, number> } = {}) =>
+      new ExchangeSimulator({ seed: 11, universeSize: 10, ticksPerSecond: 0, faults: options.faults ?? {}, ...(options.stateDir ? { stateDir: options.stateDir } : {}), logger: pino({ level: 'silent' }), metrics: createMetricsRegistry('sim-test') });
+
+    function following(feedUrl: string) {
+      const seen: string[] = [];
+      const sessions: Array<[string, string | undefined, number]> = [];
+      const client = new ExecutionFeedClient({
+        url: feedUrl,
+        after: 0,
+        gapTimeoutMs: 100,
+        onNewSession: async (session, previous) => void sessions.push([session, previous, seen.length]),
+        apply: async (report) => void seen.push(`${report.session}:${report.seq}:${report.externalOrderId}`),
+      });
+      return { client, seen, sessions };
+    }
+
+    it('given a journaled exchange, a client behind when it restarts gets the rest of the old session, its restart cancels, then the new one from its start', async () => {
+      const stateDir = mkdtempSync(join(tmpdir(), 'exchange-state-'));
+      let exchange = started({ stateDir });
+      const url = await exchange.listen('127.0.0.1', 0);
+      const port = new URL(url).port;
+      const feedUrl = `ws://127.0.0.1:${port}/v1/executions`;
+      const { client, seen, sessions } = following(feedUrl);
+      try {
+        // Given: a resting order (left open by the restart) and 30 reports, 20 of them applied.
+        const resting = exchange.engine.place({ clientOrderId: 'resting', symbol: 'AAPL', side: 'buy', type: 'limit', qty: 1, limitPriceCents: 1, timeInForce: 'gtc' }).order;
+        publish(exchange, 1, 20);
+        client.start();
+        await until(() => seen.length >= 20, 5_000);
+        await client.stop();
+        publish(exchange, 21, 10);
+        // A drill's report (as POST /admin/reports sends): on the feed, but no fill of the book.
+        exchange.feed.publish({ type: 'execution', executionId: 'drill-1', externalOrderId: resting.externalOrderId, clientOrderId: 'resting', symbol: 'AAPL', side: 'buy', qty: 1, priceCents: 1, leavesQty: 0 }, true);
+        const first = exchange.session;
+        await exchange.close();
+        // When: it starts again from its journal, a new session, and the client comes back.
+        exchange = started({ stateDir, faults: { dropRate: 0.05, reorderRate: 0.2, duplicateRate: 0.2 } });
+        await exchange.listen('127.0.0.1', Number(port));
+        expect(exchange.engine.find('resting')).toMatchObject({ status: 'canceled', rejectReason: 'exchange_restart', externalOrderId: resting.externalOrderId, filledQty: 0 });
+        publish(exchange, 101, 5);
+        const resumed = new ExecutionFeedClient({
+          url: feedUrl,
+          after: 20,
+          session: first,
+          gapTimeoutMs: 100,
+          onNewSession: async (session, previous) => void sessions.push([session, previous, seen.length]),
+          apply: async (report) => void seen.push(`${report.session}:${report.seq}:${report.externalOrderId}`),
+        });
+        resumed.start();
+        await until(() => seen.length >= 37, 10_000);
+        await resumed.stop();
+        // Then: every report once, in order: the old session's rest and its restart cancel, then the new session.
+        expect(seen.slice(20)).toEqual([
+          ...Array.from({ length: 10 }, (_, i) => `${first}:${21 + i}:EX-${21 + i}`),
+          `${first}:31:${resting.externalOrderId}`,
+          `${first}:32:${resting.externalOrderId}`,
+          ...Array.from({ length: 5 }, (_, i) => `${exchange.session}:${i + 1}:EX-${101 + i}`),
+        ]);
+        // The new session was taken up only after the last report of the old one.
+        expect(sessions.at(-1)).toEqual([exchange.session, first, 32]);
+      } finally {
+        await client.stop();
+        await exchange.close();
+        rmSync(stateDir, { recursive: true, force: true });
+      }
+    }, 30_000);
+
+    it('given an exchange that forgot everything, a client takes up its new session at once, from its start', async () => {
+      let exchange = started();
+      const url = await exchange.listen('127.0.0.1', 0);
+      const port = new URL(url).port;
+      const { client, seen, sessions } = following(`ws://127.0.0.1:${port}/v1/executions`);
+      try {
+        publish(exchange, 1, 5);
+        client.start();
+        await until(() => seen.length >= 5, 5_000);
+        const first = exchange.session;
+        await exchange.close();
+        exchange = started();
+        await exchange.listen('127.0.0.1', Number(port));
+        publish(exchange, 11, 3);
+        await until(() => seen.length >= 8, 10_000);
+        expect(seen.slice(5)).toEqual([`${exchange.session}:1:EX-11`, `${exchange.session}:2:EX-12`, `${exchange.session}:3:EX-13`]);
+        expect(sessions).toEqual([[first, undefined, 0], [exchange.session, first, 5]]);
+      } finally {
+        await client.stop();
+        await exchange.close();
+      }
+    }, 30_000);
   });
 });

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
 /**
- * The exchange's execution feed, version 1: one JSON object per WebSocket text frame. A
- * connection opens with a `hello` naming the exchange's session (one run of it); sequence numbers
- * count within a session and start again at 1 in the next.
+ * The exchange's execution feed, version 1: one JSON object per WebSocket text frame. Each
+ * session (one run of the exchange) a connection is sent opens with a `hello` naming it; reports
+ * carry their session, and sequence numbers count within it, starting again at 1 in the next.
  */
 
 export const feedHello = z.object({
@@ -34,7 +34,7 @@ export const orderStatusReport = z.object({
   reason: z.string().optional(),
 });
 
-const sequenced = { seq: z.number().int().positive() };
+const sequenced = { session: z.string().min(1).max(64), seq: z.number().int().positive() };
 
 /** A report as it arrives: with its place in the feed. */
 export const feedReport = z.discriminatedUnion('type', [executionReport.extend(sequenced), orderStatusReport.extend(sequenced)]);

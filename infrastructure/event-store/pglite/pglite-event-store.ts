@@ -3,6 +3,7 @@ import { migrate, type Migration } from '../../persistence/migrations.ts';
 import { PgliteSqlClient } from '../../persistence/pglite-client.ts';
 import { InProcessLogWakeups } from '../log-wakeups.ts';
 import { EVENT_LOG_MIGRATIONS } from '../sql/event-log-schema.ts';
+import type { PollingOptions } from '../sql/polling-all-subscription.ts';
 import { SqlEventStore } from '../sql/sql-event-store.ts';
 
 export interface PgliteEventStore {
@@ -16,7 +17,9 @@ export interface PgliteEventStore {
  * The embedded event store: the PostgreSQL adapter's SQL on PGlite, in this process.
  * `dataDir` keeps it on disk; without it the database lives in memory.
  */
-export async function openPgliteEventStore(options: { dataDir?: string; migrations?: readonly Migration[] } = {}): Promise<PgliteEventStore> {
+export async function openPgliteEventStore(
+  options: { dataDir?: string; migrations?: readonly Migration[]; subscription?: Partial<PollingOptions> } = {},
+): Promise<PgliteEventStore> {
   const db = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
   await db.waitReady;
   const sql = new PgliteSqlClient(db);
@@ -24,6 +27,7 @@ export async function openPgliteEventStore(options: { dataDir?: string; migratio
   const store = new SqlEventStore({
     db: sql,
     wakeups: new InProcessLogWakeups(),
+    ...(options.subscription ? { subscription: options.subscription } : {}),
     onClose: () => db.close(),
   });
   await store.checkPositionsMatchTransactionIds();
