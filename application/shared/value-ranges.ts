@@ -21,6 +21,16 @@ export function isQueryableTime(ms: number): boolean {
   return ms >= MIN_TIME_MS && ms <= MAX_TIME_MS;
 }
 
+const EARLIEST_WRITTEN_MS = Date.parse('0000-01-01T00:00:00.000Z');
+
+/**
+ * Whether a time is one a query may name as a bound compared in milliseconds (candles): every
+ * instant ISO-8601 writes with a four-digit year, 0000 included — no stored row is older.
+ */
+export function isBoundTime(ms: number): boolean {
+  return ms >= EARLIEST_WRITTEN_MS && ms <= MAX_TIME_MS;
+}
+
 /** A time written exactly as this API writes times (ISO-8601 UTC with milliseconds), in the queryable range. */
 export function isIsoTimestamp(text: string): boolean {
   const ms = Date.parse(text);

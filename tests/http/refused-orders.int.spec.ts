@@ -62,7 +62,9 @@ describe('orders refused before they can reach the exchange', () => {
     const retried = await trading.app.inject({ method: 'POST', url: '/v1/orders', headers, payload: { clientOrderId: 'too-large', symbol: 'AAPL', side: 'buy', type: 'market', qty: 1_000_000_000 } });
     expect(retried.statusCode).toBe(400);
 
-    const order = await trading.app.inject({ method: 'GET', url: `/v1/orders/${orderIdFor(account, 'too-large')}`, headers: { ...headers, 'x-min-position': (await trading.store.headPosition()).toString() } });
+    // Read at the position the refusal was written (the log's settled head may trail it while another append is in flight).
+    const written = [answer, retried].map((response) => BigInt(response.headers['x-position'] as string)).reduce((a, b) => (a > b ? a : b));
+    const order = await trading.app.inject({ method: 'GET', url: `/v1/orders/${orderIdFor(account, 'too-large')}`, headers: { ...headers, 'x-min-position': written.toString() } });
     expect(order.json()).toMatchObject({ status: 'rejected', rejectReason: 'invalid_order' });
     const commands = trading.composition.container.resolve<CommandHandler>(TOKENS.CommandHandler);
     expect((await commands.load(accountDecider, accountStreamId(account))).state.holds).toEqual({});

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CANDLE_INTERVALS, MAX_CANDLES_PER_QUERY } from '../../../application/market/candles.ts';
-import { isQueryableTime } from '../../../application/shared/value-ranges.ts';
+import { isBoundTime } from '../../../application/shared/value-ranges.ts';
 import { ApiError } from '../api-error.ts';
 import { cursorQuery, errorBody, limitQuery, quoteBody, symbolParam } from '../schemas/contract-schemas.ts';
 import type { TradingDependencies } from './trading-dependencies.ts';
 
-const queryTime = z.iso.datetime({ offset: true }).refine((value) => isQueryableTime(Date.parse(value)), 'a time in years 0001–9999');
+const queryTime = z.iso.datetime({ offset: true }).refine((value) => isBoundTime(Date.parse(value)), 'a time in years 0000–9999');
 
 /** The listed universe and its quotes; public (api.md: `/v1/symbols*` need no token). */
 export const marketRoutes: FastifyPluginAsyncZod<TradingDependencies> = async (app, deps) => {
