@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { centsToDecimal } from '../../infrastructure/http/alpaca/alpaca-decimal.ts';
 import { LocalStack } from '../../scripts/bench/local-stack.ts';
 import { alpacaClient } from '../support/alpaca-client.ts';
-import { exchangeAdmin, type ExchangeAdmin } from '../support/exchange-admin.ts';
+import { exchangeAdmin, type ExchangeAdmin } from '../../gateways/exchange/exchange-admin-client.ts';
 import { freePort, startTradingCore, type StartedProcess } from '../support/processes.ts';
 
 /** A symbol nothing else trades, held at a fixed price on the simulator: fills happen at known prices. */

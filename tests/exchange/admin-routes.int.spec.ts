@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExchangeSimulator } from '../../infrastructure/exchange-sim/exchange-simulator.ts';
 import { createMetricsRegistry } from '../../infrastructure/observability/metrics.ts';
-import { exchangeAdmin, newExchangeAdminToken } from '../support/exchange-admin.ts';
+import { exchangeAdmin, newExchangeAdminToken } from '../../gateways/exchange/exchange-admin-client.ts';
 
 const SYMBOL = 'AAPL';
 const PIN_CENTS = 1;

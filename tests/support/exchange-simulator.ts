@@ -1,4 +1,4 @@
-import { exchangeAdmin, type ExchangeAdmin } from './exchange-admin.ts';
+import { exchangeAdmin, type ExchangeAdmin } from '../../gateways/exchange/exchange-admin-client.ts';
 import { freePort, startTradingCore, type StartedProcess } from './processes.ts';
 
 export interface SimulatorProcess {
