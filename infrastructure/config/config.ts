@@ -82,6 +82,8 @@ const environmentSchema = z
     CANDLES_1S_RETENTION_MS: z.coerce.number().int().min(1_000).max(366 * 86_400_000).default(86_400_000),
     /** How often the candles process prunes one-second candles past their retention. */
     CANDLES_PRUNE_EVERY_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
+    /** PGlite only: how often it is vacuumed and checkpointed (it runs no autovacuum and no checkpointer). */
+    PGLITE_MAINTENANCE_EVERY_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
     /** An account snapshot (for point-in-time audit answers) after every this many account events. */
     ACCOUNT_SNAPSHOT_EVERY: z.coerce.number().int().min(2).max(10_000_000).default(5_000),
