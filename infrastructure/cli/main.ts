@@ -163,12 +163,13 @@ async function runFanout(): Promise<void> {
 }
 
 /**
- * The embedded mode keeps its candles in memory (PGlite), so it keeps fewer of them: about 90 MB
- * at the simulator's 1,000 ticks/s over 5,000 symbols (docs/adr/0018-embedded-memory-bounds.md).
+ * The embedded mode keeps its candles in memory (PGlite), so it keeps fewer of them, and all but
+ * the day candles stop growing within the first 10 minutes: about 35 MB at the simulator's
+ * 1,000 ticks/s over 5,000 symbols, 50 MB after a day (docs/adr/0018-embedded-memory-bounds.md).
  */
 const EMBEDDED_CANDLE_RETENTION: Defaults = {
   CANDLES_1S_RETENTION_MS: String(5 * 60_000),
-  CANDLES_1M_RETENTION_MS: String(60 * 60_000),
+  CANDLES_1M_RETENTION_MS: String(10 * 60_000),
   CANDLES_1H_RETENTION_MS: String(24 * 3_600_000),
   CANDLES_PRUNE_EVERY_MS: '10000',
 };
