@@ -165,7 +165,7 @@ async function runFanout(): Promise<void> {
 /**
  * The embedded mode keeps its candles in memory (PGlite), so it keeps fewer of them, and all but
  * the day candles stop growing within the first 10 minutes: about 35 MB at the simulator's
- * 1,000 ticks/s over 5,000 symbols, 50 MB after a day (docs/adr/0018-embedded-memory-bounds.md).
+ * 1,000 ticks/s over 5,000 symbols, 55 MB after a day (docs/adr/0018-embedded-memory-bounds.md).
  */
 const EMBEDDED_CANDLE_RETENTION: Defaults = {
   CANDLES_1S_RETENTION_MS: String(5 * 60_000),

@@ -108,7 +108,7 @@ function render(): BenchReport[] {
     '',
     '<!-- Written by `npm run bench:report` from the latest result of every benchmark script; edit scripts/bench/report.ts, not this page. -->',
     '',
-    `Regenerate: \`npm run services:up && npm run bench:report\` (about 15 minutes; \`-- --only <names>\` reruns some, \`-- --render-only\` rewrites this page from the kept results). Every figure below was measured by a script that prints it, beside its baseline measured in the same run on the same machine; no test asserts a speed.`,
+    `Regenerate: \`npm run services:up && npm run bench:report\` (about 45 minutes, 30 of them the soak; \`-- --only <names>\` reruns some, \`-- --render-only\` rewrites this page from the kept results). Every figure below was measured by a script that prints it, beside its baseline measured in the same run on the same machine; no test asserts a speed.`,
     '',
     '## Method',
     '',
