@@ -204,6 +204,6 @@ export interface CandleStore extends CandleQueries {
   applyLiveTicks(ticks: readonly Tick[]): Promise<number>;
   /** The last applied offset per partition of `log`. */
   checkpoints(log: string): Promise<Map<number, bigint>>;
-  /** Removes one-second candles whose bucket starts before `beforeMs`; returns how many. */
-  pruneSecondCandles(beforeMs: number): Promise<number>;
+  /** Removes the `interval` candles whose bucket starts before `beforeMs`; returns how many. */
+  pruneCandles(interval: CandleInterval, beforeMs: number): Promise<number>;
 }

@@ -72,7 +72,7 @@ export async function compose(config: Config, processName: string): Promise<Comp
   container.register<Registry>(TOKENS.Metrics, { useValue: metrics });
   container.register<Clock>(TOKENS.Clock, { useValue: systemClock });
 
-  const stores = await openStores(config, logger);
+  const stores = await openStores(config, logger, metrics);
   closers.push(() => stores.close());
   container.register<EventStore>(TOKENS.EventStore, { useValue: new InstrumentedEventStore(stores.eventStore, metrics) });
   container.register<SqlClient>(TOKENS.ReadModelDb, { useValue: stores.readModels });

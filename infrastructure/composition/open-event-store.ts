@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import type { EventStore } from '../../application/event-store/event-store.ts';
 import type { Config } from '../config/config.ts';
 import { EventStoreDbEventStore } from '../event-store/eventstoredb/eventstoredb-event-store.ts';
@@ -6,6 +7,7 @@ import { openPostgresEventStore } from '../event-store/postgres/postgres-event-s
 import type { Logger } from '../logging/logger.ts';
 import { PostgresSqlClient } from '../persistence/postgres-client.ts';
 import { POSTGRES_MIGRATIONS } from '../persistence/postgres-setup.ts';
+import { PgliteMaintenance } from '../persistence/pglite-maintenance.ts';
 import type { SqlClient } from '../persistence/sql-client.ts';
 
 export interface Stores {
@@ -16,10 +18,19 @@ export interface Stores {
 }
 
 /** Opens the event store `EVENT_STORE` names and the database of the read models. */
-export async function openStores(config: Config, logger: Logger): Promise<Stores> {
+export async function openStores(config: Config, logger: Logger, metrics?: Registry): Promise<Stores> {
   if (config.EVENT_STORE === 'pglite') {
     const { store, sql } = await openPgliteEventStore({ ...(config.PGLITE_DATA_DIR ? { dataDir: config.PGLITE_DATA_DIR } : {}), migrations: POSTGRES_MIGRATIONS });
-    return { eventStore: store, readModels: sql, close: () => store.close() };
+    const maintenance = new PgliteMaintenance({ db: sql, everyMs: config.PGLITE_MAINTENANCE_EVERY_MS, logger, metrics });
+    maintenance.start();
+    return {
+      eventStore: store,
+      readModels: sql,
+      async close() {
+        await maintenance.stop();
+        await store.close();
+      },
+    };
   }
   const readModels = PostgresSqlClient.connect(config.DATABASE_URL, { max: config.DATABASE_POOL_SIZE, applicationName: 'trading-core-read-models' });
   const eventStore =

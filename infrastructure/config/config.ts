@@ -89,10 +89,15 @@ const environmentSchema = z
     STREAM_MAX_BEHIND_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
     /** How long the exchange feed may be silent before the ingestor marks its symbols stale. */
     STALE_AFTER_MS: z.coerce.number().int().min(100).max(600_000).default(3_000),
-    /** How long one-second candles are kept; minute, hour and day candles are kept for good. */
+    /** How long one-second candles are kept (the embedded mode keeps fewer: docs/adr/0018-embedded-memory-bounds.md). */
     CANDLES_1S_RETENTION_MS: z.coerce.number().int().min(1_000).max(366 * 86_400_000).default(86_400_000),
-    /** How often the candles process prunes one-second candles past their retention. */
+    /** How long one-minute and one-hour candles are kept; unset, for good. Day candles are always kept. */
+    CANDLES_1M_RETENTION_MS: z.coerce.number().int().min(60_000).max(36_600 * 86_400_000).optional(),
+    CANDLES_1H_RETENTION_MS: z.coerce.number().int().min(3_600_000).max(36_600 * 86_400_000).optional(),
+    /** How often candles past their retention are pruned. */
     CANDLES_PRUNE_EVERY_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
+    /** PGlite only: how often it is vacuumed and checkpointed (it runs no autovacuum and no checkpointer). */
+    PGLITE_MAINTENANCE_EVERY_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
     /** An account snapshot (for point-in-time audit answers) after every this many account events. */
     ACCOUNT_SNAPSHOT_EVERY: z.coerce.number().int().min(2).max(10_000_000).default(5_000),

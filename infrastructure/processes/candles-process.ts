@@ -9,7 +9,7 @@ import { createCandleMetrics, type CandleMetrics } from '../market-data/candles/
 import { InProcessCandleConsumer, type LiveTickLog } from '../market-data/candles/in-process-candle-consumer.ts';
 import { KafkaCandleConsumer } from '../market-data/candles/kafka-candle-consumer.ts';
 import { tickTopics } from '../market-data/kafka-tick-log.ts';
-import { SecondCandlePruner } from '../market-data/candles/second-candle-pruner.ts';
+import { CandlePruner, type CandleRetention } from '../market-data/candles/candle-pruner.ts';
 import { SqlCandleStore } from '../market-data/candles/sql-candle-store.ts';
 import type { SqlClient } from '../persistence/sql-client.ts';
 
@@ -26,8 +26,17 @@ export interface CandlesDependencies {
   readonly metrics: Registry;
 }
 
-function secondCandlePruner(config: Config, store: CandleStore, logger: Logger, metrics: CandleMetrics): SecondCandlePruner {
-  return new SecondCandlePruner({ store, retentionMs: config.CANDLES_1S_RETENTION_MS, everyMs: config.CANDLES_PRUNE_EVERY_MS, logger, metrics });
+/** The retention each interval has in `config` (an interval without one is kept for good). */
+function candleRetention(config: Config): CandleRetention {
+  return {
+    '1s': config.CANDLES_1S_RETENTION_MS,
+    ...(config.CANDLES_1M_RETENTION_MS ? { '1m': config.CANDLES_1M_RETENTION_MS } : {}),
+    ...(config.CANDLES_1H_RETENTION_MS ? { '1h': config.CANDLES_1H_RETENTION_MS } : {}),
+  };
+}
+
+function candlePruner(config: Config, store: CandleStore, logger: Logger, metrics: CandleMetrics): CandlePruner {
+  return new CandlePruner({ store, retention: candleRetention(config), everyMs: config.CANDLES_PRUNE_EVERY_MS, logger, metrics });
 }
 
 /** The `candles` process: the partitions of `market.ticks` its consumer group gives it, into PostgreSQL candles. */
@@ -36,9 +45,9 @@ export async function startKafkaCandles(config: Config, { db, logger, metrics: r
   const store = new SqlCandleStore(db);
   const consumer = new KafkaCandleConsumer({ brokers: config.KAFKA_BROKERS.split(','), store, logger, metrics, topics: tickTopics(config.KAFKA_TOPIC_PREFIX) });
   await consumer.start();
-  const pruner = secondCandlePruner(config, store, logger, metrics);
+  const pruner = candlePruner(config, store, logger, metrics);
   pruner.start();
-  logger.info({ brokers: config.KAFKA_BROKERS, secondCandleRetentionMs: config.CANDLES_1S_RETENTION_MS }, 'candles consumer running');
+  logger.info({ brokers: config.KAFKA_BROKERS, retentionMs: candleRetention(config) }, 'candles consumer running');
   return {
     readiness: [
       { name: 'candles_db', check: () => db.query('SELECT 1').then(() => true) },
@@ -58,7 +67,7 @@ export async function startInProcessCandles({ container, logger }: Composition, 
   const store = container.resolve<CandleStore>(TOKENS.CandleStore);
   const consumer = new InProcessCandleConsumer({ tickLog, store, logger, metrics });
   await consumer.start();
-  const pruner = secondCandlePruner(config, store, logger, metrics);
+  const pruner = candlePruner(config, store, logger, metrics);
   pruner.start();
   return {
     readiness: [],

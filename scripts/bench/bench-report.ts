@@ -33,6 +33,8 @@ export interface BenchReport {
   readonly goals: readonly BenchGoal[];
   /** What limits the figures, as measured in the run (CPU shares, saturation). */
   readonly limits: readonly string[];
+  /** What measuring taught, beyond this run's figures (causes found, figures before a change). */
+  readonly notes?: readonly string[];
   /** Why the run itself broke (errors, lost messages, a process that died); empty when it did not. */
   readonly problems: readonly string[];
   /** Headline figures by name, for other scripts and the report (e.g. the sustained tick rate). */
@@ -77,6 +79,10 @@ export function printReport(report: BenchReport): void {
   if (report.limits.length > 0) {
     console.log('\nWhat limits the figures');
     for (const limit of report.limits) console.log(`  - ${limit}`);
+  }
+  if (report.notes && report.notes.length > 0) {
+    console.log('\nNotes');
+    for (const note of report.notes) console.log(`  - ${note}`);
   }
   if (report.problems.length > 0) {
     console.log('\nThe run broke:');

@@ -69,3 +69,20 @@ export function infrastructureCpuSeconds(): Map<string, number> {
 export function coresBetween(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>, seconds: number): Map<string, number> {
   return new Map([...after].filter(([name]) => before.has(name)).map(([name, cpu]) => [name, (cpu - before.get(name)!) / seconds]));
 }
+
+/** A process and every process below it (children of any of its threads, recursively), parents first. */
+export function processTree(pid: number): number[] {
+  const tree = [pid];
+  for (let index = 0; index < tree.length; index += 1) {
+    const parent = tree[index]!;
+    try {
+      for (const task of readdirSync(`/proc/${parent}/task`)) {
+        const children = readFileSync(`/proc/${parent}/task/${task}/children`, 'utf8').trim();
+        if (children) tree.push(...children.split(' ').map(Number));
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return tree;
+}

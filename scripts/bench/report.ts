@@ -26,6 +26,7 @@ const BENCHMARKS = [
   { name: 'ingest', what: 'ticks from the simulator through the ingestor into Kafka, ramped', baseline: 'a bare kafkajs producer loop on the same broker' },
   { name: 'stack', what: 'the whole stack: 5,000 Zipf symbols, 10,000 sockets on two fan-outs, orders flowing', baseline: 'none: the figures of one loaded machine, CPU by component' },
   { name: 'fanout', what: 'one fan-out process, 10,000 sockets × 20 Zipf symbols, 20,000 ticks/s through Kafka', baseline: 'the same hub on the ws package' },
+  { name: 'soak', what: 'a long `npm start`: the embedded mode\'s resident memory over 30 minutes with a trickle of orders', baseline: 'none: judged against flat (the figures before the memory bounds are in its notes)' },
 ] as const;
 
 const options = new Command()
@@ -83,6 +84,7 @@ function section(bench: (typeof BENCHMARKS)[number], report: BenchReport | undef
     lines.push('Goals:', '', '| goal | measured | status |', '| :--- | ---: | :---: |', ...report.goals.map((goal) => `| ${cell(goal.goal)} | ${cell(goal.measured)} | ${goal.status} |`), '');
   }
   if (report.limits.length > 0) lines.push('What limits the figures:', '', ...report.limits.map((limit) => `- ${limit}`), '');
+  if (report.notes && report.notes.length > 0) lines.push('Notes:', '', ...report.notes.map((note) => `- ${note}`), '');
   return lines.join('\n');
 }
 
@@ -106,7 +108,7 @@ function render(): BenchReport[] {
     '',
     '<!-- Written by `npm run bench:report` from the latest result of every benchmark script; edit scripts/bench/report.ts, not this page. -->',
     '',
-    `Regenerate: \`npm run services:up && npm run bench:report\` (about 15 minutes; \`-- --only <names>\` reruns some, \`-- --render-only\` rewrites this page from the kept results). Every figure below was measured by a script that prints it, beside its baseline measured in the same run on the same machine; no test asserts a speed.`,
+    `Regenerate: \`npm run services:up && npm run bench:report\` (about 45 minutes, 30 of them the soak; \`-- --only <names>\` reruns some, \`-- --render-only\` rewrites this page from the kept results). Every figure below was measured by a script that prints it, beside its baseline measured in the same run on the same machine; no test asserts a speed.`,
     '',
     '## Method',
     '',

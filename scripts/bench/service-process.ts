@@ -125,15 +125,22 @@ export class ServiceProcess {
 
 /** Prometheus text → the first sample of each metric name (series labels ignored). */
 export async function scrapeMetrics(url: string | undefined): Promise<Map<string, number>> {
-  const samples = new Map<string, number>();
-  if (!url) return samples;
+  if (!url) return new Map();
   const text = await fetch(url, { signal: AbortSignal.timeout(5_000) })
     .then((response) => response.text())
     .catch(() => '');
+  return parseMetrics(text).values;
+}
+
+/** The first sample of each metric name in Prometheus text, and how many series it holds. */
+export function parseMetrics(text: string): { values: Map<string, number>; series: number } {
+  const values = new Map<string, number>();
+  let series = 0;
   for (const line of text.split('\n')) {
     if (line.startsWith('#') || line === '') continue;
+    series += 1;
     const name = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)?.[0];
-    if (name && !samples.has(name)) samples.set(name, Number(line.slice(line.lastIndexOf(' ') + 1)));
+    if (name && !values.has(name)) values.set(name, Number(line.slice(line.lastIndexOf(' ') + 1)));
   }
-  return samples;
+  return { values, series };
 }

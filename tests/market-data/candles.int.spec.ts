@@ -197,9 +197,18 @@ describe('the candle store on real PostgreSQL', () => {
   it('given one-second candles on both sides of the retention cutoff, when pruned, then only the older one-second candles go', async () => {
     await store.applyLiveTicks([tick('TSLA', 1, 25_000, 10, '2026-01-07T10:00:00.000Z'), tick('TSLA', 2, 25_100, 20, '2026-01-07T10:00:05.000Z')]);
 
-    expect(await store.pruneSecondCandles(Date.parse('2026-01-07T10:00:05.000Z'))).toBeGreaterThanOrEqual(1);
+    expect(await store.pruneCandles('1s', Date.parse('2026-01-07T10:00:05.000Z'))).toBeGreaterThanOrEqual(1);
     expect(shown(await store.candles({ symbol: 'TSLA', interval: '1s', limit: 100 }))).toEqual([{ t: '2026-01-07T10:00:05.000Z', o: 25_100, h: 25_100, l: 25_100, c: 25_100, v: 10 }]);
     expect(shown(await store.candles({ symbol: 'TSLA', interval: '1m', limit: 100 }))).toEqual([{ t: '2026-01-07T10:00:00.000Z', o: 25_000, h: 25_100, l: 25_000, c: 25_100, v: 10 }]);
+  });
+
+  it('given minute candles on both sides of the retention cutoff, when minute candles are pruned, then only the older minute candles go, and no other interval', async () => {
+    await store.applyLiveTicks([tick('NFLX', 1, 60_000, 10, '2026-01-08T10:00:30.000Z'), tick('NFLX', 2, 60_500, 25, '2026-01-08T10:01:30.000Z')]);
+
+    expect(await store.pruneCandles('1m', Date.parse('2026-01-08T10:01:00.000Z'))).toBeGreaterThanOrEqual(1);
+    expect(shown(await store.candles({ symbol: 'NFLX', interval: '1m', limit: 100 }))).toEqual([{ t: '2026-01-08T10:01:00.000Z', o: 60_500, h: 60_500, l: 60_500, c: 60_500, v: 15 }]);
+    expect(await store.candles({ symbol: 'NFLX', interval: '1s', limit: 100 })).toHaveLength(2);
+    expect(shown(await store.candles({ symbol: 'NFLX', interval: '1h', limit: 100 }))).toEqual([{ t: '2026-01-08T10:00:00.000Z', o: 60_000, h: 60_500, l: 60_000, c: 60_500, v: 15 }]);
   });
 });
 

@@ -51,7 +51,8 @@ export const marketRoutes: FastifyPluginAsyncZod<TradingDependencies> = async (a
           `the newest ones — so without from/to the answer is the latest candles. To page back, ask again with ` +
           `to = the first candle's t minus one millisecond. t is the bucket's start (UTC; a day starts at 00:00Z); ` +
           `o/h/l/c are prices in cents, v the shares traded in the bucket. One-second candles are kept for ` +
-          `CANDLES_1S_RETENTION_MS (24 h by default); the others for good.`,
+          `CANDLES_1S_RETENTION_MS (24 h by default; the embedded mode 5 minutes), minute and hour candles for ` +
+          `CANDLES_1M_RETENTION_MS and CANDLES_1H_RETENTION_MS when set (the embedded mode 10 min and 24 h), day candles for good.`,
         params: z.object({ symbol: symbolParam }),
         querystring: z.object({
           interval: z.enum(CANDLE_INTERVALS).default('1m'),

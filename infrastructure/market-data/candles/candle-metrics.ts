@@ -5,7 +5,7 @@ export interface CandleMetrics {
   readonly ticksApplied: Counter;
   readonly ticksRedelivered: Counter;
   readonly entriesSkipped: Counter;
-  readonly secondCandlesPruned: Counter;
+  readonly candlesPruned: Counter<'interval'>;
   readonly lagSeconds: Gauge;
 }
 
@@ -19,7 +19,7 @@ export function createCandleMetrics(registry: Registry): CandleMetrics {
       registers: [registry],
     }),
     entriesSkipped: new Counter({ name: 'candles_log_entries_skipped_total', help: 'Tick-log entries that are not ticks (stale markers, unreadable values)', registers: [registry] }),
-    secondCandlesPruned: new Counter({ name: 'candles_1s_pruned_total', help: 'One-second candles removed by retention', registers: [registry] }),
+    candlesPruned: new Counter({ name: 'candles_pruned_total', help: 'Candles removed by retention, by interval', labelNames: ['interval'], registers: [registry] }),
     lagSeconds: new Gauge({ name: 'candles_lag_seconds', help: 'Age of the newest tick folded into candles, when its batch was applied', registers: [registry] }),
   };
 }

@@ -26,7 +26,7 @@ CREATE TABLE candles (
   last_seq        bigint      NOT NULL,
   PRIMARY KEY (symbol, bucket_interval, bucket_start)
 );
--- Retention prunes one-second candles by age across every symbol.
+-- Retention prunes one-second candles by age across every symbol (replaced in version 5).
 CREATE INDEX candles_1s_by_start ON candles (bucket_start) WHERE bucket_interval = '1s';
 
 CREATE TABLE candle_volume_marks (
@@ -42,6 +42,15 @@ CREATE TABLE candle_checkpoints (
   updated_at    timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (source, log_partition)
 );
+`,
+  },
+  {
+    version: 5,
+    name: 'candles by interval and start, for the retention of every pruned interval',
+    sql: /* sql */ `
+-- Retention prunes by age one interval at a time (1s, and 1m and 1h where a retention is set).
+CREATE INDEX candles_by_interval_start ON candles (bucket_interval, bucket_start);
+DROP INDEX candles_1s_by_start;
 `,
   },
 ];

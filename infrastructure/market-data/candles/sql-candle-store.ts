@@ -2,6 +2,7 @@ import {
   foldTicksIntoCandles,
   MAX_CANDLES_PER_QUERY,
   type Candle,
+  type CandleInterval,
   type CandleQuery,
   type CandleStore,
   type PartitionBatch,
@@ -120,17 +121,18 @@ export class SqlCandleStore implements CandleStore {
     }));
   }
 
-  async pruneSecondCandles(beforeMs: number): Promise<number> {
+  async pruneCandles(interval: CandleInterval, beforeMs: number): Promise<number> {
     let pruned = 0;
     for (;;) {
-      const deleted = await this.db.query<{ bucket_start: unknown }>(
-        `DELETE FROM candles WHERE ctid = ANY(ARRAY(
-           SELECT ctid FROM candles WHERE bucket_interval = '1s' AND bucket_start < ${epochPlusMilliseconds(1)} LIMIT ${PRUNE_CHUNK}))
-         RETURNING bucket_start`,
-        [Math.trunc(beforeMs)],
+      const [deleted] = await this.db.query<{ count: string }>(
+        `WITH gone AS (DELETE FROM candles WHERE ctid = ANY(ARRAY(
+           SELECT ctid FROM candles WHERE bucket_interval = $2 AND bucket_start < ${epochPlusMilliseconds(1)} LIMIT ${PRUNE_CHUNK})) RETURNING 1)
+         SELECT count(*)::text AS count FROM gone`,
+        [Math.trunc(beforeMs), interval],
       );
-      pruned += deleted.length;
-      if (deleted.length < PRUNE_CHUNK) return pruned;
+      const count = Number(deleted!.count);
+      pruned += count;
+      if (count < PRUNE_CHUNK) return pruned;
     }
   }
 
