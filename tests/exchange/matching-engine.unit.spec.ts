@@ -95,4 +95,21 @@ describe('simulated exchange matching', () => {
     const { engine } = exchange();
     expect(engine.place(order({ symbol: 'NOPE' })).order).toMatchObject({ status: 'rejected', rejectReason: 'unknown_symbol' });
   });
+
+  it('names its session in every order id, so a restarted exchange never gives out an id again', () => {
+    const market = new SimulatedMarket(referenceUniverse({ seed: 1, generated: 5 }), 1, () => 0);
+    const before = new MatchingEngine(market, () => undefined, 'S1');
+    const after = new MatchingEngine(market, () => undefined, 'S2');
+    const first = before.place(order({ type: 'limit', limitPriceCents: 1, timeInForce: 'gtc' })).order;
+    const again = after.place(order({ type: 'limit', limitPriceCents: 1, timeInForce: 'gtc' })).order;
+    expect([first.externalOrderId, again.externalOrderId]).toEqual(['EX-S1-00000001', 'EX-S2-00000001']);
+  });
+
+  it('cancels only when the exchange id and the clientOrderId name the same order', () => {
+    const { engine } = exchange();
+    const resting = engine.place(order({ clientOrderId: 'mine', type: 'limit', limitPriceCents: 1, timeInForce: 'gtc' })).order;
+    expect(engine.cancel(resting.externalOrderId, 'somebody-else')).toBeUndefined();
+    expect(resting.status).toBe('accepted');
+    expect(engine.cancel(resting.externalOrderId, 'mine')?.status).toBe('canceled');
+  });
 });
